@@ -1,0 +1,281 @@
+// provtrace's entry point: parse options, run the capture, and turn every
+// Status into one line on stderr and an exit code. (Only cli/ does that.)
+#include <linux/capability.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "cli/command.h"
+#include "cli/options.h"
+#include "core/identity.h"
+#include "core/pipeline.h"
+#include "formats/byte_sink.h"
+#include "formats/json_lines.h"
+#include "probes/features.h"
+#include "probes/perf_transport.h"
+#include "probes/probe_session.h"
+
+namespace provtrace::cli {
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitRuntime = 1;
+constexpr int kExitUsage = 2;
+
+std::atomic<int> g_stop_signal{0};
+
+void OnStopSignal(int sig) {
+  if (g_stop_signal.exchange(sig) == SIGINT && sig == SIGINT) {
+    // A second Ctrl-C: the user wants out now, drained or not.
+    _exit(128 + SIGINT);
+  }
+}
+
+void InstallSignalHandlers() {
+  struct sigaction sa = {};
+  sa.sa_handler = OnStopSignal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;  // no SA_RESTART: a signal must wake the poll
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGHUP, &sa, nullptr);
+}
+
+int ExitCodeFor(const Status& status) {
+  switch (status.code()) {
+    case StatusCode::kOk:
+    case StatusCode::kOutputClosed:
+      return kExitOk;
+    case StatusCode::kInvalidArgument:
+    case StatusCode::kPermissionDenied:
+    case StatusCode::kUnsupported:
+    case StatusCode::kKernelRejected:
+      return kExitUsage;
+    case StatusCode::kIoError:
+    case StatusCode::kDataLoss:
+    case StatusCode::kInternal:
+      return kExitRuntime;
+  }
+  return kExitRuntime;
+}
+
+int Report(const Status& status) {
+  if (status.code() != StatusCode::kOutputClosed) {
+    fprintf(stderr, "provtrace: %s\n", status.ToString().c_str());
+  }
+  return ExitCodeFor(status);
+}
+
+class Verbose {
+ public:
+  explicit Verbose(int level) : level_(level) {}
+  template <typename... Args>
+  void operator()(const char* fmt, Args... args) const {
+    if (level_ == 0) return;
+    fprintf(stderr, "provtrace: ");
+    fprintf(stderr, fmt, args...);
+    fputc('\n', stderr);
+  }
+
+ private:
+  int level_;
+};
+
+// BPF needs CAP_BPF + CAP_PERFMON (or CAP_SYS_ADMIN on older kernels);
+// attaching and reading BTF-typed kernel memory needs CAP_SYS_ADMIN too.
+Status CheckPrivileges() {
+  struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
+  struct __user_cap_data_struct data[2] = {};
+  if (syscall(SYS_capget, &header, data) != 0) return Status::Ok();  // let the kernel decide
+  auto has = [&](int cap) { return (data[cap / 32].effective & (1u << (cap % 32))) != 0; };
+  if (has(CAP_SYS_ADMIN)) return Status::Ok();
+  return Status(StatusCode::kPermissionDenied,
+                "provtrace must run as root: loading BPF programs needs CAP_SYS_ADMIN "
+                "(or CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN)",
+                "run it with sudo");
+}
+
+int64_t RealtimeOffsetNs() {
+  struct timespec real, boot;
+  clock_gettime(CLOCK_REALTIME, &real);
+  clock_gettime(CLOCK_BOOTTIME, &boot);
+  return (static_cast<int64_t>(real.tv_sec) - boot.tv_sec) * 1000000000LL +
+         (static_cast<int64_t>(real.tv_nsec) - boot.tv_nsec);
+}
+
+std::string KernelBootUuid() {
+  std::ifstream in("/proc/sys/kernel/random/boot_id");
+  std::string uuid;
+  std::getline(in, uuid);
+  return uuid.empty() ? "unknown" : uuid;
+}
+
+int RunInfo(const Options& options) {
+  Status privileges = CheckPrivileges();
+  if (!privileges.ok()) return Report(privileges);
+  probes::KernelFeatures features = probes::ProbeKernelFeatures(options.btf_path);
+  fputs(probes::FeatureReport(features).c_str(), stdout);
+  return kExitOk;
+}
+
+int RunCapture(const Options& options) {
+  auto started = std::chrono::steady_clock::now();
+  Verbose verbose(options.verbose);
+  Status status = CheckPrivileges();
+  if (!status.ok()) return Report(status);
+
+  std::unique_ptr<formats::ByteSink> out;
+  if (options.output == "-") {
+    out = formats::StdoutSink(options.unbuffered);
+  } else {
+    status = formats::OpenFileSink(options.output, options.force, options.unbuffered, &out);
+    if (!status.ok()) return Report(status);
+  }
+
+  probes::KernelFeatures features = probes::ProbeKernelFeatures(options.btf_path);
+  probes::BackendChoice choice;
+  status = probes::ChooseBackend(features, options.backend, &choice);
+  if (!status.ok()) return Report(status);
+  verbose("backend %s (%s)", std::string(probes::BackendName(choice.backend)).c_str(),
+          options.backend ? "requested" : "auto");
+  for (const std::string& reason : choice.reasons) verbose("  not %s", reason.c_str());
+
+  std::optional<HeldCommand> command;
+  if (!options.command.empty()) {
+    status = HeldCommand::Spawn(options.command, &command);
+    if (!status.ok()) return Report(status);
+  }
+
+  Identity identity;
+  status = LoadIdentity(options.state_dir, KernelBootUuid(), &identity);
+  if (!status.ok()) return Report(status);
+
+  probes::SessionOptions session_options;
+  session_options.backend = choice.backend;
+  session_options.self_tgid = static_cast<uint32_t>(getpid());
+  if (command) session_options.scope_roots.push_back(static_cast<uint32_t>(command->pid()));
+  session_options.cache_root = options.cache_dir;
+  session_options.btf_path = options.btf_path;
+  std::unique_ptr<probes::ProbeSession> session;
+  status = probes::ProbeSession::Open(session_options, &session);
+  if (!status.ok()) return Report(status);
+  const probes::SessionTimings& t = session->timings();
+  verbose("kernel headers %s %s (%.3f s)", t.tree_from_cache ? "reused from" : "built in",
+          t.tree_path.c_str(), t.tree_seconds);
+  verbose("compiled in %.3f s, loaded in %.3f s, attached in %.3f s", t.compile_seconds,
+          t.load_seconds, t.attach_seconds);
+  for (const std::string& w : session->warnings()) verbose("warning: %s", w.c_str());
+
+  std::unique_ptr<RecordSink> writer = formats::NewJsonLinesWriter(out.get());
+  Pipeline pipeline({writer.get()});
+  CaptureInfo info;
+  info.boot_id = identity.boot_id;
+  info.machine_id = identity.machine_id;
+  info.realtime_offset_ns = RealtimeOffsetNs();
+  info.backend = std::string(probes::BackendName(choice.backend));
+  status = pipeline.Begin(info);
+  if (!status.ok()) return Report(status);
+
+  std::unique_ptr<probes::PerfTransport> transport;
+  status = probes::PerfTransport::Open(session->events_map_fd(), options.buffer_pages, &pipeline,
+                                       &transport);
+  if (!status.ok()) return Report(status);
+
+  signal(SIGPIPE, SIG_IGN);
+  InstallSignalHandlers();
+  verbose("ready %.3f s after start",
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  if (command) command->Release();
+
+  int exit_code = kExitOk;
+  const auto kForever = std::chrono::steady_clock::time_point::max();
+  const auto deadline = options.duration_seconds
+                            ? std::chrono::steady_clock::now() +
+                                  std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                      std::chrono::duration<double>(*options.duration_seconds))
+                            : kForever;
+  auto last_flush = std::chrono::steady_clock::now();
+  while (true) {
+    status = transport->Poll(100);
+    if (!status.ok()) break;
+    if (!pipeline.status().ok()) break;
+    if (g_stop_signal.load() != 0) break;
+    if (command) {
+      int code;
+      std::string how;
+      if (command->Exited(&code, &how)) {
+        exit_code = code;
+        if (code >= 128) fprintf(stderr, "provtrace: command %s\n", how.c_str());
+        verbose("command %s", how.c_str());
+        break;
+      }
+    }
+    auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) break;
+    if (now - last_flush >= std::chrono::seconds(1)) {
+      pipeline.Flush();
+      last_flush = now;
+    }
+  }
+  if (status.ok()) status = transport->Drain();
+
+  probes::Counters counters{};
+  Status counted = session->ReadCounters(&counters);
+  Stats& stats = pipeline.stats();
+  if (counted.ok()) {
+    stats.bpf_emitted = counters[PT_COUNTER_EMITTED];
+    stats.bpf_output_failed = counters[PT_COUNTER_OUTPUT_FAILED];
+    stats.bpf_state_full = counters[PT_COUNTER_STATE_FULL];
+    stats.bpf_path_truncated = counters[PT_COUNTER_PATH_TRUNCATED];
+  }
+  Status ended = pipeline.End();
+  Status closed = out->Close();
+  stats.bytes_written = out->bytes_written();
+  if (status.ok()) status = pipeline.status();
+  if (status.ok()) status = ended;
+  if (status.ok()) status = closed;
+
+  if (options.stats) fputs(stats.Summary().c_str(), stderr);
+  if (stats.lost() > 0 || stats.bpf_state_full > 0) {
+    fprintf(stderr, "provtrace: warning: %llu records lost, %llu state inserts failed\n",
+            static_cast<unsigned long long>(stats.lost()),
+            static_cast<unsigned long long>(stats.bpf_state_full));
+  }
+  if (!status.ok()) {
+    int code = Report(status);
+    if (code != kExitOk) return code;
+  }
+  return exit_code;
+}
+
+}  // namespace
+}  // namespace provtrace::cli
+
+int main(int argc, char** argv) {
+  using namespace provtrace::cli;
+  Options options;
+  std::string text;
+  switch (ParseOptions(argc, argv, &options, &text)) {
+    case ParseOutcome::kHelp:
+    case ParseOutcome::kVersion:
+      fputs(text.c_str(), stdout);
+      if (!text.empty() && text.back() != '\n') fputc('\n', stdout);
+      return 0;
+    case ParseOutcome::kError:
+      fprintf(stderr, "provtrace: %s (see provtrace --help)\n", text.c_str());
+      return 2;
+    case ParseOutcome::kRun:
+      break;
+  }
+  if (options.info) return RunInfo(options);
+  return RunCapture(options);
+}

@@ -1,0 +1,44 @@
+// provtrace's command line, parsed with CLI11 into plain values.
+#ifndef PROVTRACE_CLI_OPTIONS_H_
+#define PROVTRACE_CLI_OPTIONS_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "probes/backend.h"
+
+namespace provtrace::cli {
+
+struct Options {
+  std::string output = "-";
+  bool force = false;
+  std::optional<double> duration_seconds;
+  int verbose = 0;
+  std::optional<probes::Backend> backend;  // nullopt: auto
+  bool info = false;
+  bool stats = false;
+  bool unbuffered = false;
+  int buffer_pages = 128;
+  std::string cache_dir = "/var/cache/provtrace";
+  std::string btf_path = "/sys/kernel/btf/vmlinux";
+  std::string state_dir = "/var/lib/provtrace";
+  std::vector<std::string> command;
+};
+
+enum class ParseOutcome {
+  kRun,      // options are in *options
+  kHelp,     // text to print on stdout, exit 0
+  kVersion,  // likewise
+  kError,    // one-line message in *text, exit 2
+};
+
+ParseOutcome ParseOptions(int argc, const char* const* argv, Options* options, std::string* text);
+
+// The long option names --help lists, for the man page consistency test.
+std::vector<std::string> LongOptionNames();
+
+}  // namespace provtrace::cli
+
+#endif  // PROVTRACE_CLI_OPTIONS_H_

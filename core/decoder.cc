@@ -1,0 +1,108 @@
+#include "core/decoder.h"
+
+#include <cstring>
+
+namespace provtrace {
+namespace {
+
+NodeRef ToRef(const pt_node_ref& ref) {
+  NodeRef out;
+  out.id = ref.id;
+  out.version = ref.version;
+  out.type = static_cast<NodeType>(ref.type);
+  return out;
+}
+
+DecodeError DecodeNode(const uint8_t* bytes, const pt_record_header& hdr, Node* node) {
+  if (!IsKnownNodeType(hdr.type)) return DecodeError::kUnknownType;
+  if (hdr.size < sizeof(pt_node_common)) return DecodeError::kBodyTooShort;
+  pt_node_common common;
+  memcpy(&common, bytes, sizeof(common));
+  *node = Node{};
+  node->type = static_cast<NodeType>(hdr.type);
+  node->id = common.id;
+  node->version = common.version;
+  node->flags = hdr.flags;
+  node->time_ns = hdr.time_ns;
+  switch (node->type) {
+    case NodeType::kTask:
+      if (hdr.size < sizeof(pt_task_node)) return DecodeError::kBodyTooShort;
+      memcpy(&node->task, bytes, sizeof(pt_task_node));
+      break;
+    case NodeType::kPath: {
+      if (hdr.size < sizeof(pt_path_node)) return DecodeError::kBodyTooShort;
+      pt_path_node path;
+      memcpy(&path, bytes, sizeof(path));
+      size_t room = hdr.size - sizeof(pt_path_node);
+      if (path.path_len >= room) return DecodeError::kBadString;
+      node->path = std::string_view(reinterpret_cast<const char*>(bytes) + sizeof(pt_path_node),
+                                    path.path_len);
+      break;
+    }
+    default:
+      break;
+  }
+  return DecodeError::kNone;
+}
+
+DecodeError DecodeRelation(const uint8_t* bytes, const pt_record_header& hdr, Relation* relation) {
+  if (!IsKnownRelationType(hdr.type)) return DecodeError::kUnknownType;
+  if (hdr.size < sizeof(pt_relation)) return DecodeError::kBodyTooShort;
+  pt_relation rel;
+  memcpy(&rel, bytes, sizeof(rel));
+  if (!IsKnownNodeType(rel.from.type) || !IsKnownNodeType(rel.to.type)) {
+    return DecodeError::kUnknownType;
+  }
+  relation->type = static_cast<RelationType>(hdr.type);
+  relation->id = rel.id;
+  relation->from = ToRef(rel.from);
+  relation->to = ToRef(rel.to);
+  relation->flags = rel.flags;
+  relation->offset = rel.offset;
+  relation->time_ns = hdr.time_ns;
+  return DecodeError::kNone;
+}
+
+}  // namespace
+
+std::string_view DecodeErrorText(DecodeError error) {
+  switch (error) {
+    case DecodeError::kNone:
+      return "ok";
+    case DecodeError::kTruncated:
+      return "record truncated";
+    case DecodeError::kBadSize:
+      return "record size smaller than its header";
+    case DecodeError::kUnknownKind:
+      return "unknown record kind";
+    case DecodeError::kUnknownType:
+      return "unknown node or relation type";
+    case DecodeError::kBodyTooShort:
+      return "record smaller than its type's body";
+    case DecodeError::kBadString:
+      return "string runs past the record";
+  }
+  return "unknown decode error";
+}
+
+DecodeError DecodeRecord(const void* data, size_t available, DecodedRecord* out) {
+  if (available < sizeof(pt_record_header)) return DecodeError::kTruncated;
+  const auto* bytes = static_cast<const uint8_t*>(data);
+  pt_record_header hdr;
+  memcpy(&hdr, bytes, sizeof(hdr));
+  if (hdr.size < sizeof(pt_record_header)) return DecodeError::kBadSize;
+  if (hdr.size > available) return DecodeError::kTruncated;
+  out->size = hdr.size;
+  switch (hdr.kind) {
+    case PT_KIND_NODE:
+      out->kind = DecodedRecord::Kind::kNode;
+      return DecodeNode(bytes, hdr, &out->node);
+    case PT_KIND_RELATION:
+      out->kind = DecodedRecord::Kind::kRelation;
+      return DecodeRelation(bytes, hdr, &out->relation);
+    default:
+      return DecodeError::kUnknownKind;
+  }
+}
+
+}  // namespace provtrace

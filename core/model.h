@@ -1,0 +1,123 @@
+// The decoded provenance model: what the decoder makes of wire records and
+// what every writer receives. Views point into the record buffer they were
+// decoded from and are valid only during the call that hands them out.
+#ifndef PROVTRACE_CORE_MODEL_H_
+#define PROVTRACE_CORE_MODEL_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/record.h"
+
+namespace provtrace {
+
+enum class NodeType : uint16_t {
+  kTask = PT_NODE_TASK,
+  kProcessMemory = PT_NODE_PROCESS_MEMORY,
+  kFile = PT_NODE_FILE,
+  kDirectory = PT_NODE_DIRECTORY,
+  kLink = PT_NODE_LINK,
+  kChar = PT_NODE_CHAR,
+  kBlock = PT_NODE_BLOCK,
+  kPipe = PT_NODE_PIPE,
+  kSocket = PT_NODE_SOCKET,
+  kPath = PT_NODE_PATH,
+  kArgv = PT_NODE_ARGV,
+  kEnvp = PT_NODE_ENVP,
+  kMachine = PT_NODE_MACHINE,
+};
+
+enum class RelationType : uint16_t {
+  kClone = PT_REL_CLONE,
+  kCloneMem = PT_REL_CLONE_MEM,
+  kExec = PT_REL_EXEC,
+  kExecTask = PT_REL_EXEC_TASK,
+  kTerminateTask = PT_REL_TERMINATE_TASK,
+  kTerminateProc = PT_REL_TERMINATE_PROC,
+  kOpen = PT_REL_OPEN,
+  kRead = PT_REL_READ,
+  kWrite = PT_REL_WRITE,
+  kMmap = PT_REL_MMAP,
+  kMmapPrivate = PT_REL_MMAP_PRIVATE,
+  kInodeCreate = PT_REL_INODE_CREATE,
+  kLink = PT_REL_LINK,
+  kUnlink = PT_REL_UNLINK,
+  kRename = PT_REL_RENAME,
+  kSetattr = PT_REL_SETATTR,
+  kSetuid = PT_REL_SETUID,
+  kSetgid = PT_REL_SETGID,
+  kPermCheck = PT_REL_PERM_CHECK,
+  kNamed = PT_REL_NAMED,
+  kArg = PT_REL_ARG,
+  kVersionEntity = PT_REL_VERSION_ENTITY,
+  kVersionActivity = PT_REL_VERSION_ACTIVITY,
+  kMemoryRead = PT_REL_MEMORY_READ,
+  kMemoryWrite = PT_REL_MEMORY_WRITE,
+  kFree = PT_REL_FREE,
+};
+
+// CamFlow's type strings ("task", "clone", ...); "unknown" for values this
+// build does not know (a newer capture).
+std::string_view NodeTypeName(NodeType type);
+std::string_view RelationTypeName(RelationType type);
+bool IsKnownNodeType(uint16_t type);
+bool IsKnownRelationType(uint16_t type);
+
+// W3C PROV class of a node type: activity, entity or agent.
+enum class ProvClass { kActivity, kEntity, kAgent };
+ProvClass ProvClassOf(NodeType type);
+
+struct NodeRef {
+  uint64_t id = 0;
+  uint32_t version = 0;
+  NodeType type = NodeType::kTask;
+};
+
+struct Node {
+  NodeType type;
+  uint64_t id = 0;
+  uint32_t version = 0;
+  uint16_t flags = 0;    // enum pt_node_flags
+  uint64_t time_ns = 0;  // CLOCK_BOOTTIME
+  // Valid for kTask (copied: transports do not align records).
+  struct pt_task_node task = {};
+  // Set for kPath.
+  std::string_view path;
+
+  bool history_unknown() const { return (flags & PT_NODE_HISTORY_UNKNOWN) != 0; }
+};
+
+struct Relation {
+  RelationType type;
+  uint64_t id = 0;
+  NodeRef from;  // where information comes from
+  NodeRef to;    // where it goes
+  uint64_t flags = 0;
+  int64_t offset = -1;
+  uint64_t time_ns = 0;
+};
+
+enum class LostSource {
+  kPerfBuffer,  // the kernel overwrote or dropped records (perf lost event)
+};
+
+struct Lost {
+  LostSource source;
+  uint64_t count = 0;
+  int cpu = -1;
+};
+
+// Identity and clocks of one capture, stamped on every record written.
+struct CaptureInfo {
+  uint32_t boot_id = 0;
+  uint32_t machine_id = 0;
+  // CLOCK_REALTIME - CLOCK_BOOTTIME at the start, to turn record times
+  // into wall-clock times.
+  int64_t realtime_offset_ns = 0;
+  std::string backend;
+};
+
+}  // namespace provtrace
+
+#endif  // PROVTRACE_CORE_MODEL_H_

@@ -1,0 +1,75 @@
+#include "core/pipeline.h"
+
+namespace provtrace {
+
+void Pipeline::Fail(Status status) {
+  if (status_.ok()) status_ = std::move(status);
+}
+
+Status Pipeline::Begin(const CaptureInfo& info) {
+  for (RecordSink* sink : sinks_) {
+    Status s = sink->Begin(info);
+    if (!s.ok()) {
+      Fail(s);
+      return s;
+    }
+  }
+  return Status::Ok();
+}
+
+void Pipeline::OnRawRecord(const void* data, size_t size) {
+  ++stats_.records_received;
+  if (!status_.ok()) return;
+  if (DecodeRecord(data, size, &scratch_) != DecodeError::kNone) {
+    ++stats_.records_bad;
+    return;
+  }
+  if (scratch_.kind == DecodedRecord::Kind::kNode) {
+    ++stats_.nodes;
+    for (RecordSink* sink : sinks_) {
+      Status s = sink->OnNode(scratch_.node);
+      if (!s.ok()) return Fail(s);
+    }
+  } else {
+    ++stats_.relations;
+    for (RecordSink* sink : sinks_) {
+      Status s = sink->OnRelation(scratch_.relation);
+      if (!s.ok()) return Fail(s);
+    }
+  }
+}
+
+void Pipeline::OnLost(const Lost& lost) {
+  stats_.lost_reported += lost.count;
+  if (!status_.ok()) return;
+  for (RecordSink* sink : sinks_) {
+    Status s = sink->OnLost(lost);
+    if (!s.ok()) return Fail(s);
+  }
+}
+
+Status Pipeline::Flush() {
+  if (!status_.ok()) return status_;
+  for (RecordSink* sink : sinks_) {
+    Status s = sink->Flush();
+    if (!s.ok()) {
+      Fail(s);
+      return s;
+    }
+  }
+  return Status::Ok();
+}
+
+Status Pipeline::End() {
+  if (!status_.ok()) return status_;
+  for (RecordSink* sink : sinks_) {
+    Status s = sink->End(stats_);
+    if (!s.ok()) {
+      Fail(s);
+      return s;
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace provtrace

@@ -1,0 +1,163 @@
+/*
+ * provtrace's record contract: the binary records the BPF programs emit and
+ * the C++ decoder reads. This one file is compiled into both (the BPF C
+ * embeds it verbatim), so the two can never disagree about a layout.
+ *
+ * Rules, because captures outlive binaries:
+ *  - fixed-width fields, explicit padding, natural alignment;
+ *  - every record starts with struct pt_record_header, whose size field
+ *    covers the whole record (header, body and any trailing bytes);
+ *  - enum values are never reused or renumbered; new ones are appended;
+ *  - fields are only ever appended to a record body: a decoder accepts a
+ *    record at least as large as the body it knows;
+ *  - a change a decoder must know about bumps PT_RECORD_SCHEMA_VERSION.
+ */
+#ifndef PROVTRACE_CORE_RECORD_H_
+#define PROVTRACE_CORE_RECORD_H_
+
+#ifdef PT_BPF_PROGRAM
+/* In BPF C the kernel's __u8.. __u64 come from the BTF-derived header. */
+#else
+#include <linux/types.h>
+#endif
+
+#define PT_RECORD_SCHEMA_VERSION 1
+
+#define PT_COMM_LEN 16
+/* Longest path a record carries, terminating NUL included. */
+#define PT_PATH_MAX 4096
+
+/* What a record is: the first thing a decoder dispatches on. */
+enum pt_record_kind {
+  PT_KIND_NODE = 1,
+  PT_KIND_RELATION = 2,
+};
+
+/* Node types (CamFlow's names: see core/type_names.cc). Never reuse a value. */
+enum pt_node_type {
+  PT_NODE_TASK = 1,           /* activity: one per thread */
+  PT_NODE_PROCESS_MEMORY = 2, /* entity: one per cred */
+  PT_NODE_FILE = 3,
+  PT_NODE_DIRECTORY = 4,
+  PT_NODE_LINK = 5,
+  PT_NODE_CHAR = 6,
+  PT_NODE_BLOCK = 7,
+  PT_NODE_PIPE = 8,
+  PT_NODE_SOCKET = 9,
+  PT_NODE_PATH = 10, /* entity: a file name, full and absolute */
+  PT_NODE_ARGV = 11,
+  PT_NODE_ENVP = 12,
+  PT_NODE_MACHINE = 13, /* agent */
+  PT_NODE_TYPE_MAX
+};
+
+/* Relation types (CamFlow's names). Never reuse a value. */
+enum pt_relation_type {
+  PT_REL_CLONE = 1,
+  PT_REL_CLONE_MEM = 2,
+  PT_REL_EXEC = 3,
+  PT_REL_EXEC_TASK = 4,
+  PT_REL_TERMINATE_TASK = 5,
+  PT_REL_TERMINATE_PROC = 6,
+  PT_REL_OPEN = 7,
+  PT_REL_READ = 8,
+  PT_REL_WRITE = 9,
+  PT_REL_MMAP = 10,
+  PT_REL_MMAP_PRIVATE = 11,
+  PT_REL_INODE_CREATE = 12,
+  PT_REL_LINK = 13,
+  PT_REL_UNLINK = 14,
+  PT_REL_RENAME = 15,
+  PT_REL_SETATTR = 16,
+  PT_REL_SETUID = 17,
+  PT_REL_SETGID = 18,
+  PT_REL_PERM_CHECK = 19,
+  PT_REL_NAMED = 20,
+  PT_REL_ARG = 21,
+  PT_REL_VERSION_ENTITY = 22,
+  PT_REL_VERSION_ACTIVITY = 23,
+  PT_REL_MEMORY_READ = 24,
+  PT_REL_MEMORY_WRITE = 25,
+  PT_REL_FREE = 26,
+  PT_RELATION_TYPE_MAX
+};
+
+/* pt_record_header.flags for nodes */
+enum pt_node_flags {
+  /* The object existed before the capture started: its node was made on
+   * first touch and nothing is known of its earlier history. */
+  PT_NODE_HISTORY_UNKNOWN = 1 << 0,
+};
+
+struct pt_record_header {
+  __u16 kind;    /* enum pt_record_kind */
+  __u16 size;    /* bytes in the whole record */
+  __u16 type;    /* enum pt_node_type or enum pt_relation_type */
+  __u16 flags;   /* per kind: enum pt_node_flags, ... */
+  __u64 time_ns; /* CLOCK_BOOTTIME when the kernel emitted the record */
+};
+
+/* One version of one node, as relations name it. */
+struct pt_node_ref {
+  __u64 id;
+  __u32 version;
+  __u16 type; /* enum pt_node_type */
+  __u16 pad;
+};
+
+/* Every node record starts with this. */
+struct pt_node_common {
+  struct pt_record_header hdr;
+  __u64 id;
+  __u32 version;
+  __u32 pad;
+};
+
+/* PT_NODE_TASK */
+struct pt_task_node {
+  struct pt_node_common node;
+  __u32 pid;  /* thread group id, as user space calls it */
+  __u32 tid;  /* kernel task id */
+  __u32 ppid; /* parent's thread group id */
+  __u32 uid;  /* effective */
+  __u32 gid;  /* effective */
+  __u32 pad;
+  char comm[PT_COMM_LEN];
+};
+
+/* PT_NODE_PATH: the NUL-terminated path follows the struct; path_len
+ * counts its bytes without the NUL. */
+struct pt_path_node {
+  struct pt_node_common node;
+  __u32 path_len;
+  __u32 pad;
+  /* char path[path_len + 1]; */
+};
+
+/* Every relation record. from is where information comes from (CamFlow's
+ * sender), to is where it goes. */
+struct pt_relation {
+  struct pt_record_header hdr;
+  __u64 id;
+  struct pt_node_ref from;
+  struct pt_node_ref to;
+  __u64 flags;  /* per relation: clone flags, open flags, ... */
+  __s64 offset; /* file offset where a file is involved, else -1 */
+};
+
+/* Per-CPU counters the BPF side keeps; user space sums them over CPUs. */
+enum pt_counter {
+  PT_COUNTER_EMITTED = 0,       /* records handed to the transport */
+  PT_COUNTER_OUTPUT_FAILED = 1, /* records the transport refused (lost) */
+  PT_COUNTER_STATE_FULL = 2,    /* per-object state inserts that failed */
+  PT_COUNTER_PATH_TRUNCATED = 3,
+  PT_COUNTER_MAX
+};
+
+/* The BPF programs' settings, written by user space before attaching. */
+struct pt_config {
+  __u32 self_tgid; /* provtrace itself: never recorded */
+  __u32 scoped;    /* 1: record only tasks descending from a scope root */
+};
+
+#endif /* PROVTRACE_CORE_RECORD_H_ */

@@ -1,0 +1,27 @@
+// Where decoded records go. Every output format implements this; the
+// pipeline calls it in stream order.
+#ifndef PROVTRACE_CORE_SINK_H_
+#define PROVTRACE_CORE_SINK_H_
+
+#include "core/model.h"
+#include "core/stats.h"
+#include "core/status.h"
+
+namespace provtrace {
+
+class RecordSink {
+ public:
+  virtual ~RecordSink() = default;
+  virtual Status Begin(const CaptureInfo& info) = 0;
+  virtual Status OnNode(const Node& node) = 0;
+  virtual Status OnRelation(const Relation& relation) = 0;
+  virtual Status OnLost(const Lost& lost) = 0;
+  // Pushes buffered output through (called periodically for live use).
+  virtual Status Flush() = 0;
+  // The capture is over: complete the output and flush it.
+  virtual Status End(const Stats& stats) = 0;
+};
+
+}  // namespace provtrace
+
+#endif  // PROVTRACE_CORE_SINK_H_

@@ -1,0 +1,22 @@
+#include "core/stats.h"
+
+#include <sstream>
+
+namespace provtrace {
+
+std::string Stats::Summary() const {
+  std::ostringstream out;
+  out << "records received:        " << records_received << "\n"
+      << "  nodes:                 " << nodes << "\n"
+      << "  relations:             " << relations << "\n"
+      << "  undecodable:           " << records_bad << "\n"
+      << "records emitted (BPF):   " << bpf_emitted << "\n"
+      << "lost, output refused:    " << bpf_output_failed << " (BPF count)\n"
+      << "lost, perf notified:     " << lost_reported << "\n"
+      << "state inserts failed:    " << bpf_state_full << "\n"
+      << "paths truncated:         " << bpf_path_truncated << "\n"
+      << "bytes written:           " << bytes_written << "\n";
+  return out.str();
+}
+
+}  // namespace provtrace

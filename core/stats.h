@@ -1,0 +1,37 @@
+// What every stage counted: nothing is dropped without a number here.
+#ifndef PROVTRACE_CORE_STATS_H_
+#define PROVTRACE_CORE_STATS_H_
+
+#include <cstdint>
+#include <string>
+
+namespace provtrace {
+
+struct Stats {
+  // User space.
+  uint64_t records_received = 0;  // raw records handed over by the transport
+  uint64_t records_bad = 0;       // undecodable: counted, skipped
+  uint64_t nodes = 0;
+  uint64_t relations = 0;
+  uint64_t lost_reported = 0;  // the transport's own lost notifications
+  // BPF side (filled in from the kernel's per-CPU counters).
+  uint64_t bpf_emitted = 0;
+  uint64_t bpf_output_failed = 0;  // records the kernel could not hand over
+  uint64_t bpf_state_full = 0;     // per-object state that could not be stored
+  uint64_t bpf_path_truncated = 0;
+  // Output.
+  uint64_t bytes_written = 0;
+
+  // Records that never reached the output. The BPF count is authoritative:
+  // a perf buffer reports the same refusals again as lost events.
+  uint64_t lost() const {
+    return bpf_output_failed > lost_reported ? bpf_output_failed : lost_reported;
+  }
+
+  // Multi-line human-readable summary for --stats.
+  std::string Summary() const;
+};
+
+}  // namespace provtrace
+
+#endif  // PROVTRACE_CORE_STATS_H_

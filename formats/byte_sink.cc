@@ -1,0 +1,94 @@
+#include "formats/byte_sink.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstring>
+
+namespace provtrace::formats {
+namespace {
+
+constexpr size_t kBufferSize = 64 * 1024;
+
+}  // namespace
+
+FdSink::FdSink(int fd, std::string name, bool owns_fd, bool unbuffered)
+    : fd_(fd), name_(std::move(name)), owns_fd_(owns_fd), unbuffered_(unbuffered) {
+  buffer_.reserve(kBufferSize);
+}
+
+FdSink::~FdSink() { Close(); }
+
+Status FdSink::WriteAll(const char* data, size_t size) {
+  if (!failed_.ok()) return failed_;
+  while (size > 0) {
+    ssize_t n = write(fd_, data, size);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EPIPE) {
+        failed_ = Status(StatusCode::kOutputClosed, "the reader of " + name_ + " went away");
+      } else {
+        failed_ = IoError("cannot write " + name_ + ": " + strerror(errno));
+      }
+      return failed_;
+    }
+    data += n;
+    size -= static_cast<size_t>(n);
+    written_ += static_cast<uint64_t>(n);
+  }
+  return Status::Ok();
+}
+
+Status FdSink::Write(std::string_view bytes) {
+  if (unbuffered_) return WriteAll(bytes.data(), bytes.size());
+  if (buffer_.size() + bytes.size() > kBufferSize) {
+    PT_RETURN_IF_ERROR(Flush());
+    if (bytes.size() > kBufferSize) return WriteAll(bytes.data(), bytes.size());
+  }
+  buffer_.append(bytes.data(), bytes.size());
+  return failed_;
+}
+
+Status FdSink::Flush() {
+  if (buffer_.empty()) return failed_;
+  Status s = WriteAll(buffer_.data(), buffer_.size());
+  buffer_.clear();
+  return s;
+}
+
+Status FdSink::Close() {
+  if (fd_ < 0) return failed_;
+  Status s = Flush();
+  if (owns_fd_) {
+    if (close(fd_) != 0 && s.ok()) s = IoError("cannot close " + name_ + ": " + strerror(errno));
+  }
+  fd_ = -1;
+  return s;
+}
+
+std::unique_ptr<ByteSink> StdoutSink(bool unbuffered) {
+  return std::make_unique<FdSink>(STDOUT_FILENO, "standard output", false, unbuffered);
+}
+
+Status OpenFileSink(const std::string& path, bool force, bool unbuffered,
+                    std::unique_ptr<ByteSink>* sink) {
+  int flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (force ? O_TRUNC : O_EXCL);
+  int fd = open(path.c_str(), flags, 0600);
+  if (fd < 0) {
+    int err = errno;
+    if (err == EEXIST) {
+      return IoError("output file " + path + " exists",
+                     "remove it or pass --force to overwrite it");
+    }
+    if (err == ELOOP) {
+      return IoError("output file " + path + " is a symbolic link",
+                     "provtrace does not write through symlinks");
+    }
+    return IoError("cannot create " + path + ": " + strerror(err));
+  }
+  *sink = std::make_unique<FdSink>(fd, path, true, unbuffered);
+  return Status::Ok();
+}
+
+}  // namespace provtrace::formats

@@ -1,0 +1,192 @@
+#include "formats/json_lines.h"
+
+#include <rapidjson/encodings.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+#include <time.h>
+
+#include <cstring>
+#include <string>
+
+namespace provtrace::formats {
+namespace {
+
+using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+
+// Kernel strings (file names, comm) are bytes, not necessarily UTF-8; JSON
+// must be. Invalid sequences become U+FFFD, found with RapidJSON's own
+// UTF-8 validator.
+void WriteKernelString(JsonWriter& w, std::string_view bytes, std::string& scratch) {
+  bool ascii = true;
+  for (unsigned char c : bytes) ascii &= c < 0x80;
+  if (ascii) {
+    w.String(bytes.data(), static_cast<rapidjson::SizeType>(bytes.size()));
+    return;
+  }
+  // Decode needs a terminated stream; the copy's NUL stops a sequence cut
+  // short at the end.
+  std::string copy(bytes);
+  scratch.clear();
+  size_t i = 0;
+  while (i < copy.size()) {
+    rapidjson::StringStream in(copy.c_str() + i);
+    unsigned codepoint = 0;
+    bool valid = rapidjson::UTF8<>::Decode(in, &codepoint);
+    size_t used = in.Tell();
+    if (valid && used > 0 && i + used <= copy.size()) {
+      scratch.append(copy, i, used);
+      i += used;
+    } else {
+      scratch.append("\xEF\xBF\xBD");
+      ++i;
+    }
+  }
+  w.String(scratch.data(), static_cast<rapidjson::SizeType>(scratch.size()));
+}
+
+std::string_view CommOf(const pt_task_node& task) {
+  return std::string_view(task.comm, strnlen(task.comm, sizeof(task.comm)));
+}
+
+class JsonLinesWriter : public RecordSink {
+ public:
+  explicit JsonLinesWriter(ByteSink* out) : out_(out), writer_(buffer_) {}
+
+  Status Begin(const CaptureInfo& info) override {
+    info_ = info;
+    return Status::Ok();
+  }
+
+  Status OnNode(const Node& node) override {
+    Start();
+    writer_.Key("kind");
+    writer_.String("node");
+    Common(NodeTypeName(node.type), node.id, &node.version, node.time_ns);
+    if (node.history_unknown()) {
+      writer_.Key("history_unknown");
+      writer_.Bool(true);
+    }
+    switch (node.type) {
+      case NodeType::kTask:
+        writer_.Key("pid");
+        writer_.Uint(node.task.pid);
+        writer_.Key("tid");
+        writer_.Uint(node.task.tid);
+        writer_.Key("ppid");
+        writer_.Uint(node.task.ppid);
+        writer_.Key("uid");
+        writer_.Uint(node.task.uid);
+        writer_.Key("gid");
+        writer_.Uint(node.task.gid);
+        writer_.Key("comm");
+        WriteKernelString(writer_, CommOf(node.task), scratch_);
+        break;
+      case NodeType::kPath:
+        writer_.Key("path");
+        WriteKernelString(writer_, node.path, scratch_);
+        break;
+      default:
+        break;
+    }
+    return Finish();
+  }
+
+  Status OnRelation(const Relation& rel) override {
+    Start();
+    writer_.Key("kind");
+    writer_.String("relation");
+    Common(RelationTypeName(rel.type), rel.id, nullptr, rel.time_ns);
+    Endpoint("from", rel.from);
+    Endpoint("to", rel.to);
+    writer_.Key("flags");
+    writer_.Uint64(rel.flags);
+    if (rel.offset >= 0) {
+      writer_.Key("offset");
+      writer_.Int64(rel.offset);
+    }
+    return Finish();
+  }
+
+  Status OnLost(const Lost& lost) override {
+    Start();
+    writer_.Key("kind");
+    writer_.String("lost");
+    writer_.Key("source");
+    writer_.String("perf");
+    writer_.Key("count");
+    writer_.Uint64(lost.count);
+    writer_.Key("cpu");
+    writer_.Int(lost.cpu);
+    writer_.Key("boot_id");
+    writer_.Uint(info_.boot_id);
+    writer_.Key("machine_id");
+    writer_.Uint(info_.machine_id);
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    writer_.Key("time");
+    writer_.Uint64(static_cast<uint64_t>(now.tv_sec) * 1000000000ULL +
+                   static_cast<uint64_t>(now.tv_nsec));
+    return Finish();
+  }
+
+  Status Flush() override { return out_->Flush(); }
+  Status End(const Stats&) override { return out_->Flush(); }
+
+ private:
+  void Start() {
+    buffer_.Clear();
+    writer_.Reset(buffer_);
+    writer_.StartObject();
+  }
+
+  // The fields every node and relation starts with; version for nodes.
+  void Common(std::string_view type, uint64_t id, const uint32_t* version, uint64_t boot_ns) {
+    writer_.Key("type");
+    writer_.String(type.data(), static_cast<rapidjson::SizeType>(type.size()));
+    writer_.Key("id");
+    writer_.Uint64(id);
+    if (version != nullptr) {
+      writer_.Key("version");
+      writer_.Uint(*version);
+    }
+    writer_.Key("boot_id");
+    writer_.Uint(info_.boot_id);
+    writer_.Key("machine_id");
+    writer_.Uint(info_.machine_id);
+    writer_.Key("time");
+    writer_.Uint64(static_cast<uint64_t>(static_cast<int64_t>(boot_ns) + info_.realtime_offset_ns));
+  }
+
+  void Endpoint(const char* key, const NodeRef& ref) {
+    writer_.Key(key);
+    writer_.StartObject();
+    writer_.Key("id");
+    writer_.Uint64(ref.id);
+    writer_.Key("version");
+    writer_.Uint(ref.version);
+    writer_.Key("type");
+    std::string_view type = NodeTypeName(ref.type);
+    writer_.String(type.data(), static_cast<rapidjson::SizeType>(type.size()));
+    writer_.EndObject();
+  }
+
+  Status Finish() {
+    writer_.EndObject();
+    buffer_.Put('\n');
+    return out_->Write(std::string_view(buffer_.GetString(), buffer_.GetSize()));
+  }
+
+  ByteSink* out_;
+  CaptureInfo info_;
+  rapidjson::StringBuffer buffer_;
+  JsonWriter writer_;
+  std::string scratch_;
+};
+
+}  // namespace
+
+std::unique_ptr<RecordSink> NewJsonLinesWriter(ByteSink* out) {
+  return std::make_unique<JsonLinesWriter>(out);
+}
+
+}  // namespace provtrace::formats

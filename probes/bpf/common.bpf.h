@@ -1,0 +1,85 @@
+/* Shared by every provtrace BPF program: kernel reads, the global id
+ * counter, per-CPU counters, settings, and record emission. The loader
+ * prepends core/record.h (with PT_BPF_PROGRAM defined) to this text. */
+
+#ifndef __always_inline
+#define __always_inline inline __attribute__((always_inline))
+#endif
+
+/* Kernel memory is only touched through PT_READ, PT_READ_INTO,
+ * PT_MEMBER_PTR and PT_CONTAINER_OF, and every field they name is listed in
+ * probes/bpf/kernel_fields.def: the layout test checks each one against the
+ * kernel's BTF, and a unit test checks the list is complete. */
+#define PT_READ(ptr, field)                                                                    \
+  ({                                                                                           \
+    typeof((ptr)->field) pt_read_val_;                                                         \
+    bpf_probe_read_kernel((void *)&pt_read_val_, sizeof(pt_read_val_), (void *)&(ptr)->field); \
+    pt_read_val_;                                                                              \
+  })
+
+/* Copies an array field (e.g. comm) into dst. */
+#define PT_READ_INTO(dst, ptr, field) \
+  bpf_probe_read_kernel((void *)(dst), sizeof((ptr)->field), (void *)&(ptr)->field)
+
+/* The address of a field, computed without reading kernel memory. */
+#define PT_MEMBER_PTR(ptr, field) (&(ptr)->field)
+
+#define PT_CONTAINER_OF(ptr, type, member) \
+  ((type *)((char *)(ptr) - __builtin_offsetof(type, member)))
+
+/* One counter hands out every node and relation id: the value fetch-add
+ * returns (plus one, so that 0 never names anything) is the id, so no id
+ * is ever handed out twice. */
+BPF_ARRAY(pt_next_id, u64, 1);
+BPF_PERCPU_ARRAY(pt_counters, u64, PT_COUNTER_MAX);
+BPF_ARRAY(pt_settings, struct pt_config, 1);
+/* Thread ids user space marks as roots of a scoped capture (-- COMMAND). */
+BPF_HASH(pt_scope_roots, u32, u8, 64);
+BPF_PERF_OUTPUT(pt_events);
+
+static __always_inline void pt_count(u32 counter) {
+  u64 *value = pt_counters.lookup(&counter);
+  if (value) *value += 1;
+}
+
+static __always_inline u64 pt_new_id(void) {
+  int zero = 0;
+  u64 *next = pt_next_id.lookup(&zero);
+  if (!next) return 0; /* cannot happen: array slots always exist */
+  return __sync_fetch_and_add(next, 1) + 1;
+}
+
+static __always_inline struct pt_config *pt_config_get(void) {
+  int zero = 0;
+  return pt_settings.lookup(&zero);
+}
+
+static __always_inline void pt_header(struct pt_record_header *hdr, u16 kind, u16 size, u16 type,
+                                      u16 flags) {
+  hdr->kind = kind;
+  hdr->size = size;
+  hdr->type = type;
+  hdr->flags = flags;
+  hdr->time_ns = bpf_ktime_get_boot_ns();
+}
+
+/* Hands one record to the transport; a refusal is a lost record, counted
+ * so user space can report it (perf and ring buffers alike). */
+static __always_inline void pt_emit(void *ctx, void *record, u32 size) {
+  if (pt_events.perf_submit(ctx, record, size) < 0)
+    pt_count(PT_COUNTER_OUTPUT_FAILED);
+  else
+    pt_count(PT_COUNTER_EMITTED);
+}
+
+static __always_inline void pt_emit_relation(void *ctx, u16 type, struct pt_node_ref *from,
+                                             struct pt_node_ref *to, u64 flags, s64 offset) {
+  struct pt_relation rel = {};
+  pt_header(&rel.hdr, PT_KIND_RELATION, sizeof(rel), type, 0);
+  rel.id = pt_new_id();
+  rel.from = *from;
+  rel.to = *to;
+  rel.flags = flags;
+  rel.offset = offset;
+  pt_emit(ctx, &rel, sizeof(rel));
+}

@@ -1,0 +1,110 @@
+#include "probes/compiler.h"
+
+#include <bcc/bcc_common.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+
+#include "probes/kernel_tree.h"
+
+namespace provtrace::probes {
+namespace {
+
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+std::string CaptureStderr(const std::function<void()>& fn) {
+  char path[] = "/tmp/provtrace-stderr-XXXXXX";
+  int tmp = mkstemp(path);
+  if (tmp < 0) {
+    fn();
+    return "";
+  }
+  unlink(path);
+  fflush(stderr);
+  int saved = dup(STDERR_FILENO);
+  dup2(tmp, STDERR_FILENO);
+  fn();
+  fflush(stderr);
+  dup2(saved, STDERR_FILENO);
+  close(saved);
+  std::string out;
+  off_t size = lseek(tmp, 0, SEEK_END);
+  if (size > 0) {
+    out.resize(static_cast<size_t>(size));
+    if (pread(tmp, &out[0], out.size(), 0) < 0) out.clear();
+  }
+  close(tmp);
+  return out;
+}
+
+std::string SaveLog(const std::string& title, const std::string& content) {
+  char path[] = "/tmp/provtrace-XXXXXX.log";
+  int fd = mkstemps(path, 4);
+  if (fd < 0) return "";
+  std::string text = title + "\n" + content;
+  bool ok = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  close(fd);
+  return ok ? path : "";
+}
+
+CompiledModule::~CompiledModule() {
+  if (module_ != nullptr) bpf_module_destroy(module_);
+}
+
+std::vector<std::string> CompiledModule::FunctionNames() const {
+  std::vector<std::string> names;
+  for (size_t i = 0; i < bpf_num_functions(module_); ++i) {
+    names.push_back(bpf_function_name(module_, i));
+  }
+  return names;
+}
+
+int CompiledModule::MapFd(const std::string& name) const {
+  return bpf_table_fd(module_, name.c_str());
+}
+
+Status Compile(const std::string& program_text, const CompileOptions& options,
+               std::unique_ptr<CompiledModule>* out) {
+  std::unique_ptr<CompiledModule> module(new CompiledModule());
+  auto start = std::chrono::steady_clock::now();
+  KernelTreeRequest request;
+  request.btf_path = options.btf_path;
+  request.cache_root = options.cache_root;
+  request.program_text = program_text;
+  KernelTree tree;
+  PT_RETURN_IF_ERROR(PrepareKernelTree(request, &tree));
+  module->timings_.tree_seconds = SecondsSince(start);
+  module->timings_.tree_from_cache = tree.from_cache;
+  module->timings_.tree_path = tree.path;
+
+  // BCC reads the kernel tree's location from the environment.
+  setenv("BCC_KERNEL_SOURCE", tree.path.c_str(), 1);
+  std::vector<std::string> flags = KernelTreeCflags();
+  std::vector<const char*> cflags;
+  for (const std::string& f : flags) cflags.push_back(f.c_str());
+  start = std::chrono::steady_clock::now();
+  std::string diagnostics = CaptureStderr([&] {
+    module->module_ = bpf_module_create_c_from_string(
+        program_text.c_str(), 0, cflags.data(), static_cast<int>(cflags.size()), false, nullptr);
+  });
+  module->timings_.compile_seconds = SecondsSince(start);
+  if (module->module_ == nullptr) {
+    std::string log = SaveLog("BCC failed to compile the " + options.what,
+                              diagnostics + "\n--- program ---\n" + program_text);
+    return Status(StatusCode::kKernelRejected,
+                  "BCC could not compile the " + options.what +
+                      (log.empty() ? "" : "; compiler output in " + log),
+                  "this kernel's types differ from what provtrace expects; please report it "
+                  "with that file");
+  }
+  *out = std::move(module);
+  return Status::Ok();
+}
+
+}  // namespace provtrace::probes

@@ -1,0 +1,411 @@
+#include "probes/kernel_tree.h"
+
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+namespace provtrace::probes {
+namespace {
+
+// Bump when the generated tree's content changes for the same inputs, so
+// stale caches are not reused.
+constexpr int kBuilderVersion = 2;
+
+// Typedefs BPF C commonly uses without naming them as struct/union/enum.
+constexpr const char* kBaseTypedefs[] = {
+    "u8",      "u16",    "u32",    "u64",    "s8",      "s16",     "s32",       "s64",    "__u8",
+    "__u16",   "__u32",  "__u64",  "__s8",   "__s16",   "__s32",   "__s64",     "bool",   "size_t",
+    "ssize_t", "pid_t",  "uid_t",  "gid_t",  "loff_t",  "umode_t", "dev_t",     "__be16", "__be32",
+    "__be64",  "__le16", "__le32", "__le64", "__sum16", "__wsum",  "uintptr_t",
+};
+
+// Kernel types BCC's helpers.h needs besides the program's.
+constexpr const char* kHelperTypes[] = {
+    "struct pt_regs",
+};
+
+// The BPF UAPI types BCC always defines itself (BCC 0.26 compiles every
+// program with its own copy of the kernel's include/uapi/linux/bpf.h).
+// They must not be dumped again from BTF; kernel types that embed them use
+// BCC's definitions, which have the same layout.
+constexpr const char* kBccUapiTypes[] = {
+    "enum bpf_adj_room_mode",
+    "enum bpf_attach_type",
+    "enum bpf_cgroup_iter_order",
+    "enum bpf_check_mtu_ret",
+    "enum bpf_cmd",
+    "enum bpf_core_relo_kind",
+    "enum bpf_func_id",
+    "enum bpf_hdr_start_off",
+    "enum bpf_link_type",
+    "enum bpf_lwt_encap_mode",
+    "enum bpf_map_type",
+    "enum bpf_prog_type",
+    "enum bpf_ret_code",
+    "enum bpf_stack_build_id_status",
+    "enum bpf_stats_type",
+    "enum bpf_task_fd_type",
+    "enum sk_action",
+    "enum xdp_action",
+    "struct __sk_buff",
+    "struct bpf_btf_info",
+    "struct bpf_cgroup_dev_ctx",
+    "struct bpf_cgroup_storage_key",
+    "struct bpf_core_relo",
+    "struct bpf_cpumap_val",
+    "struct bpf_devmap_val",
+    "struct bpf_dynptr",
+    "struct bpf_fib_lookup",
+    "struct bpf_flow_keys",
+    "struct bpf_func_info",
+    "struct bpf_insn",
+    "struct bpf_line_info",
+    "struct bpf_link_info",
+    "struct bpf_list_head",
+    "struct bpf_list_node",
+    "struct bpf_lpm_trie_key",
+    "struct bpf_map_info",
+    "struct bpf_perf_event_value",
+    "struct bpf_pidns_info",
+    "struct bpf_prog_info",
+    "struct bpf_raw_tracepoint_args",
+    "struct bpf_redir_neigh",
+    "struct bpf_sk_lookup",
+    "struct bpf_sock",
+    "struct bpf_sock_addr",
+    "struct bpf_sock_ops",
+    "struct bpf_sock_tuple",
+    "struct bpf_sockopt",
+    "struct bpf_spin_lock",
+    "struct bpf_stack_build_id",
+    "struct bpf_sysctl",
+    "struct bpf_tcp_sock",
+    "struct bpf_timer",
+    "struct bpf_tunnel_key",
+    "struct bpf_xdp_sock",
+    "struct bpf_xfrm_state",
+    "struct btf_ptr",
+    "struct sk_msg_md",
+    "struct sk_reuseport_md",
+    "struct xdp_md",
+    "union bpf_attr",
+    "union bpf_iter_link_info",
+};
+
+uint64_t Fnv1a(const std::string& data, uint64_t hash = 1469598103934665603ULL) {
+  for (unsigned char c : data) {
+    hash ^= c;
+    hash *= 1099511628211ULL;
+  }
+  return hash;
+}
+
+Status ReadFile(const std::string& path, std::string* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return Unsupported("cannot read kernel BTF " + path + ": " + strerror(errno),
+                       "provtrace needs a kernel built with CONFIG_DEBUG_INFO_BTF=y");
+  }
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  *out = buf.str();
+  return Status::Ok();
+}
+
+Status WriteFile(const std::string& path, const std::string& content) {
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return IoError("cannot create " + path + ": " + strerror(errno));
+  size_t done = 0;
+  while (done < content.size()) {
+    ssize_t n = write(fd, content.data() + done, content.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      close(fd);
+      return IoError("cannot write " + path + ": " + strerror(err));
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (close(fd) != 0) return IoError("cannot write " + path + ": " + strerror(errno));
+  return Status::Ok();
+}
+
+Status MakeDirs(const std::string& dir, mode_t mode) {
+  std::string partial;
+  std::stringstream parts(dir);
+  std::string part;
+  while (std::getline(parts, part, '/')) {
+    if (part.empty()) {
+      if (partial.empty()) partial = "/";
+      continue;
+    }
+    if (!partial.empty() && partial.back() != '/') partial += '/';
+    partial += part;
+    if (mkdir(partial.c_str(), mode) != 0 && errno != EEXIST) {
+      return IoError("cannot create directory " + partial + ": " + strerror(errno));
+    }
+  }
+  return Status::Ok();
+}
+
+// The cache holds code that BCC compiles into the kernel: it must be ours and
+// closed to everybody else.
+Status CheckPrivateDir(const std::string& dir) {
+  struct stat st;
+  if (lstat(dir.c_str(), &st) != 0) {
+    return IoError("cannot inspect " + dir + ": " + strerror(errno));
+  }
+  if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077) != 0) {
+    return Status(StatusCode::kPermissionDenied,
+                  "kernel header cache " + dir + " is not a private directory owned by this user",
+                  "remove it, or make it owned by root with mode 0700");
+  }
+  return Status::Ok();
+}
+
+void RemoveTree(const std::string& dir) {
+  // The tree is flat enough to remove by known names; a leftover temp dir is
+  // harmless, so failures here are ignored.
+  const char* files[] = {"include/provtrace/vmlinux.h",
+                         "include/provtrace/vmlinux_base.h",
+                         "include/linux/kconfig.h",
+                         "include/linux/version.h",
+                         "include/linux/log2.h",
+                         "include/linux/types.h",
+                         "include/linux/bpf_common.h",
+                         "include/uapi/linux/bpf.h",
+                         "include/uapi/linux/if_packet.h",
+                         "arch/x86/include/asm/page.h",
+                         "KEY"};
+  for (const char* f : files) unlink((dir + "/" + f).c_str());
+  const char* dirs[] = {
+      "include/provtrace",    "include/uapi/linux", "include/uapi", "include/linux", "include",
+      "arch/x86/include/asm", "arch/x86/include",   "arch/x86",     "arch"};
+  for (const char* d : dirs) rmdir((dir + "/" + d).c_str());
+  rmdir(dir.c_str());
+}
+
+// btf_dump prints through one callback for its whole life; where the text
+// goes is switched between calls.
+struct DumpTarget {
+  std::string* out = nullptr;
+};
+
+void AppendPrintf(void* ctx, const char* fmt, va_list args) {
+  std::string* out = static_cast<DumpTarget*>(ctx)->out;
+  va_list copy;
+  va_copy(copy, args);
+  int len = vsnprintf(nullptr, 0, fmt, copy);
+  va_end(copy);
+  if (len <= 0) return;
+  size_t old = out->size();
+  out->resize(old + static_cast<size_t>(len) + 1);
+  vsnprintf(&(*out)[old], static_cast<size_t>(len) + 1, fmt, args);
+  out->resize(old + static_cast<size_t>(len));
+}
+
+int KindFor(const std::string& keyword) {
+  if (keyword == "struct") return BTF_KIND_STRUCT;
+  if (keyword == "union") return BTF_KIND_UNION;
+  if (keyword == "enum") return BTF_KIND_ENUM;
+  return BTF_KIND_TYPEDEF;
+}
+
+// Looks up "struct x" / "union x" / "enum x" / a typedef name in BTF.
+int FindType(const struct btf* btf, const std::string& name) {
+  std::string keyword = "typedef", bare = name;
+  size_t space = name.find(' ');
+  if (space != std::string::npos) {
+    keyword = name.substr(0, space);
+    bare = name.substr(space + 1);
+  }
+  int kind = KindFor(keyword);
+  int id = btf__find_by_name_kind(btf, bare.c_str(), kind);
+  if (id < 0 && kind == BTF_KIND_ENUM)
+    id = btf__find_by_name_kind(btf, bare.c_str(), BTF_KIND_ENUM64);
+  return id;
+}
+
+// The dump comes in two parts because of where BCC includes them: `base`
+// (the integer typedefs) before BCC's own bpf.h, which needs them; `main`
+// (the kernel's types) after it, since they may embed its types.
+struct DumpedTypes {
+  std::string base;
+  std::string main;
+  int roots = 0;
+};
+
+Status DumpTypes(const std::string& btf_path, const std::vector<std::string>& names,
+                 DumpedTypes* dumped) {
+  struct btf* btf = btf__parse(btf_path.c_str(), nullptr);
+  if (btf == nullptr) {
+    return Unsupported("cannot parse kernel BTF " + btf_path + ": " + strerror(errno),
+                       "provtrace needs a kernel built with CONFIG_DEBUG_INFO_BTF=y");
+  }
+  DumpTarget target;
+  struct btf_dump_opts opts;
+  memset(&opts, 0, sizeof(opts));
+  opts.sz = sizeof(opts);
+  struct btf_dump* dump = btf_dump__new(btf, AppendPrintf, &target, &opts);
+  if (dump == nullptr) {
+    btf__free(btf);
+    return InternalError(std::string("btf_dump__new failed: ") + strerror(errno));
+  }
+  Status status;
+  auto dump_all = [&](const std::vector<std::string>& list, std::string* out, int* count) {
+    target.out = out;
+    for (const std::string& name : list) {
+      int id = FindType(btf, name);
+      if (id < 0) continue;  // not a kernel type (e.g. one of provtrace's own)
+      if (btf_dump__dump_type(dump, static_cast<uint32_t>(id)) < 0) {
+        status = InternalError("btf_dump failed on " + name + ": " + strerror(errno));
+        return;
+      }
+      if (count != nullptr) ++*count;
+    }
+  };
+  std::vector<std::string> base(std::begin(kBaseTypedefs), std::end(kBaseTypedefs));
+  dump_all(base, &dumped->base, nullptr);
+  // btf_dump emits each type once: dumping BCC's UAPI types into a discarded
+  // buffer keeps them (and only them) out of the header.
+  std::string discarded;
+  std::vector<std::string> uapi(std::begin(kBccUapiTypes), std::end(kBccUapiTypes));
+  if (status.ok()) dump_all(uapi, &discarded, nullptr);
+  if (status.ok()) dump_all(names, &dumped->main, &dumped->roots);
+  btf_dump__free(dump);
+  btf__free(btf);
+  return status;
+}
+
+std::string VersionHeader() {
+  struct utsname un;
+  unsigned major = 0, minor = 0, patch = 0;
+  if (uname(&un) == 0) sscanf(un.release, "%u.%u.%u", &major, &minor, &patch);
+  if (patch > 255) patch = 255;
+  char buf[256];
+  snprintf(buf, sizeof(buf),
+           "#define LINUX_VERSION_CODE %u\n"
+           "#define KERNEL_VERSION(a, b, c) (((a) << 16) + ((b) << 8) + ((c) > 255 ? 255 : (c)))\n",
+           (major << 16) + (minor << 8) + patch);
+  return buf;
+}
+
+Status WriteTree(const std::string& dir, const DumpedTypes& types, const std::string& key) {
+  const char* subdirs[] = {"include/provtrace", "include/linux", "include/uapi/linux",
+                           "arch/x86/include/asm"};
+  for (const char* sub : subdirs) PT_RETURN_IF_ERROR(MakeDirs(dir + "/" + sub, 0700));
+  PT_RETURN_IF_ERROR(
+      WriteFile(dir + "/include/provtrace/vmlinux_base.h",
+                "#ifndef PROVTRACE_VMLINUX_BASE_H\n#define PROVTRACE_VMLINUX_BASE_H\n" +
+                    types.base + "\n#endif\n"));
+  PT_RETURN_IF_ERROR(WriteFile(dir + "/include/provtrace/vmlinux.h",
+                               "#ifndef PROVTRACE_VMLINUX_H\n#define PROVTRACE_VMLINUX_H\n"
+                               "#include <provtrace/vmlinux_base.h>\n" +
+                                   types.main + "\n#endif\n"));
+  // BCC force-includes kconfig.h; helpers.h refuses to build without
+  // CONFIG_BPF_SYSCALL, and x86-64 kernels since 4.17 wrap syscalls.
+  PT_RETURN_IF_ERROR(WriteFile(dir + "/include/linux/kconfig.h",
+                               "#define CONFIG_BPF_SYSCALL 1\n"
+                               "#define CONFIG_ARCH_HAS_SYSCALL_WRAPPER 1\n"));
+  PT_RETURN_IF_ERROR(WriteFile(dir + "/include/linux/version.h", VersionHeader()));
+  PT_RETURN_IF_ERROR(WriteFile(dir + "/include/linux/log2.h", ""));
+  // BCC's bpf.h (the UAPI it carries) is included first and asks for these.
+  // (__aligned_u64 is a macro in the kernel, so BTF cannot carry it.)
+  PT_RETURN_IF_ERROR(WriteFile(dir + "/include/linux/types.h",
+                               "#include <provtrace/vmlinux_base.h>\n"
+                               "#define __aligned_u64 __u64 __attribute__((aligned(8)))\n"
+                               "#define __aligned_be64 __be64 __attribute__((aligned(8)))\n"
+                               "#define __aligned_le64 __le64 __attribute__((aligned(8)))\n"));
+  PT_RETURN_IF_ERROR(WriteFile(dir + "/include/linux/bpf_common.h", ""));
+  PT_RETURN_IF_ERROR(
+      WriteFile(dir + "/include/uapi/linux/bpf.h", "#include <provtrace/vmlinux.h>\n"));
+  PT_RETURN_IF_ERROR(WriteFile(dir + "/include/uapi/linux/if_packet.h", ""));
+  long page = sysconf(_SC_PAGESIZE);
+  PT_RETURN_IF_ERROR(
+      WriteFile(dir + "/arch/x86/include/asm/page.h",
+                "#define PAGE_SIZE " + std::to_string(page > 0 ? page : 4096) + "UL\n"));
+  // Written last: its presence marks a complete tree.
+  return WriteFile(dir + "/KEY", key + "\n");
+}
+
+}  // namespace
+
+std::vector<std::string> ReferencedTypeNames(const std::string& program_text) {
+  std::set<std::string> names;
+  static const std::regex kTypeRef(R"(\b(struct|union|enum)\s+([A-Za-z_][A-Za-z0-9_]*))");
+  for (auto it = std::sregex_iterator(program_text.begin(), program_text.end(), kTypeRef);
+       it != std::sregex_iterator(); ++it) {
+    names.insert((*it)[1].str() + " " + (*it)[2].str());
+  }
+  for (const char* t : kHelperTypes) names.insert(t);
+  std::vector<std::string> out(std::begin(kBaseTypedefs), std::end(kBaseTypedefs));
+  out.insert(out.end(), names.begin(), names.end());
+  return out;
+}
+
+std::vector<std::string> KernelTreeCflags() { return {"-ffine-grained-bitfield-accesses"}; }
+
+Status PrepareKernelTree(const KernelTreeRequest& request, KernelTree* tree) {
+  std::string btf;
+  PT_RETURN_IF_ERROR(ReadFile(request.btf_path, &btf));
+  std::vector<std::string> names = ReferencedTypeNames(request.program_text);
+  uint64_t hash = Fnv1a(btf);
+  for (const std::string& n : names) hash = Fnv1a(n + ";", hash);
+  hash = Fnv1a("builder-" + std::to_string(kBuilderVersion), hash);
+  char key[32];
+  snprintf(key, sizeof(key), "%016llx", static_cast<unsigned long long>(hash));
+  tree->key = key;
+
+  PT_RETURN_IF_ERROR(MakeDirs(request.cache_root, 0700));
+  PT_RETURN_IF_ERROR(CheckPrivateDir(request.cache_root));
+  tree->path = request.cache_root + "/kernel-" + tree->key;
+
+  std::string marker;
+  std::ifstream key_file(tree->path + "/KEY");
+  if (key_file && std::getline(key_file, marker) && marker == tree->key) {
+    PT_RETURN_IF_ERROR(CheckPrivateDir(tree->path));
+    tree->from_cache = true;
+    return Status::Ok();
+  }
+
+  DumpedTypes types;
+  PT_RETURN_IF_ERROR(DumpTypes(request.btf_path, names, &types));
+  tree->dumped_types = types.roots;
+
+  // Build aside and rename into place, so a concurrent or interrupted start
+  // never sees half a tree.
+  std::string tmp = request.cache_root + "/.tmp-XXXXXX";
+  if (mkdtemp(&tmp[0]) == nullptr) {
+    return IoError("cannot create a directory in " + request.cache_root + ": " + strerror(errno));
+  }
+  Status written = WriteTree(tmp, types, tree->key);
+  if (!written.ok()) {
+    RemoveTree(tmp);
+    return written;
+  }
+  if (rename(tmp.c_str(), tree->path.c_str()) != 0) {
+    int err = errno;
+    RemoveTree(tmp);
+    // Another provtrace won the race; its tree is equally good.
+    if (err != EEXIST && err != ENOTEMPTY) {
+      return IoError("cannot install " + tree->path + ": " + strerror(err));
+    }
+  }
+  tree->from_cache = false;
+  return Status::Ok();
+}
+
+}  // namespace provtrace::probes

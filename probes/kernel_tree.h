@@ -1,0 +1,45 @@
+// Builds the "kernel source tree" BCC insists on, from the running kernel's
+// BTF, so provtrace needs no kernel headers. The tree holds one header with
+// the C definitions of exactly the kernel types the probes name (dumped by
+// libbpf's btf_dump) plus the handful of files BCC's helpers.h includes.
+// Trees are cached under a root-owned 0700 directory keyed by the BTF's
+// identity and the requested type set, and reused on the next start.
+#ifndef PROVTRACE_PROBES_KERNEL_TREE_H_
+#define PROVTRACE_PROBES_KERNEL_TREE_H_
+
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+
+namespace provtrace::probes {
+
+struct KernelTreeRequest {
+  std::string btf_path = "/sys/kernel/btf/vmlinux";
+  std::string cache_root = "/var/cache/provtrace";
+  // The BPF program text: every `struct X`, `union X` and `enum X` it names
+  // that the kernel's BTF defines is dumped, with what those types need.
+  std::string program_text;
+};
+
+struct KernelTree {
+  std::string path;  // pass as BCC_KERNEL_SOURCE
+  std::string key;   // cache key: BTF identity + type set + builder
+  bool from_cache = false;
+  int dumped_types = 0;  // root types dumped (0 when from_cache)
+};
+
+Status PrepareKernelTree(const KernelTreeRequest& request, KernelTree* tree);
+
+// The root type names the builder would dump for this program text, in a
+// stable order. Exposed for tests and for --info.
+std::vector<std::string> ReferencedTypeNames(const std::string& program_text);
+
+// The extra flags BCC must compile with for the tree's layouts to match the
+// kernel's (bcc issue 4890: without fine-grained bitfield accesses, clang's
+// layout of `long: 64` padding runs after bitfields shifts later members).
+std::vector<std::string> KernelTreeCflags();
+
+}  // namespace provtrace::probes
+
+#endif  // PROVTRACE_PROBES_KERNEL_TREE_H_

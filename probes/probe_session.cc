@@ -1,0 +1,220 @@
+#include "probes/probe_session.h"
+
+#include <bcc/bcc_common.h>
+#include <bcc/libbpf.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <vector>
+
+#include "probes/program_table.h"
+
+namespace provtrace::probes {
+namespace {
+
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+bpf_prog_type ProgType(AttachKind kind) {
+  switch (kind) {
+    case AttachKind::kLsm:
+      return BPF_PROG_TYPE_LSM;
+    case AttachKind::kFentry:
+      return BPF_PROG_TYPE_TRACING;
+    case AttachKind::kKprobe:
+      return BPF_PROG_TYPE_KPROBE;
+    case AttachKind::kRawTracepoint:
+      return BPF_PROG_TYPE_RAW_TRACEPOINT;
+  }
+  return BPF_PROG_TYPE_UNSPEC;
+}
+
+int SilentPrint(enum libbpf_print_level, const char*, va_list) { return 0; }
+
+}  // namespace
+
+Status ProbeSession::Open(const SessionOptions& options, std::unique_ptr<ProbeSession>* out) {
+  std::unique_ptr<ProbeSession> session(new ProbeSession());
+  // Kernels before 5.11 charge BPF memory to RLIMIT_MEMLOCK.
+  struct rlimit unlimited = {RLIM_INFINITY, RLIM_INFINITY};
+  setrlimit(RLIMIT_MEMLOCK, &unlimited);
+  libbpf_set_print(SilentPrint);
+
+  CompileOptions compile;
+  compile.btf_path = options.btf_path;
+  compile.cache_root = options.cache_root;
+  compile.what = std::string(BackendName(options.backend)) + " BPF program";
+  PT_RETURN_IF_ERROR(Compile(ProgramText(options.backend), compile, &session->module_));
+  const CompileTimings& t = session->module_->timings();
+  session->timings_.tree_seconds = t.tree_seconds;
+  session->timings_.compile_seconds = t.compile_seconds;
+  session->timings_.tree_from_cache = t.tree_from_cache;
+  session->timings_.tree_path = t.tree_path;
+  PT_RETURN_IF_ERROR(session->Configure(options));
+  PT_RETURN_IF_ERROR(session->LoadAndAttach(options));
+  *out = std::move(session);
+  return Status::Ok();
+}
+
+Status ProbeSession::Configure(const SessionOptions& options) {
+  int settings = MapFd("pt_settings");
+  int roots = MapFd("pt_scope_roots");
+  if (settings < 0 || roots < 0) return InternalError("BPF program lacks its settings maps");
+  struct pt_config config;
+  memset(&config, 0, sizeof(config));
+  config.self_tgid = options.self_tgid;
+  config.scoped = options.scope_roots.empty() ? 0 : 1;
+  uint32_t zero = 0;
+  if (bpf_map_update_elem(settings, &zero, &config, BPF_ANY) != 0) {
+    return InternalError(std::string("cannot write BPF settings: ") + strerror(errno));
+  }
+  for (uint32_t tid : options.scope_roots) {
+    uint8_t yes = 1;
+    if (bpf_map_update_elem(roots, &tid, &yes, BPF_ANY) != 0) {
+      return InternalError(std::string("cannot write the capture scope: ") + strerror(errno));
+    }
+  }
+  return Status::Ok();
+}
+
+Status ProbeSession::LoadAndAttach(const SessionOptions& options) {
+  auto start = std::chrono::steady_clock::now();
+  std::vector<char> log(4 << 20);
+  std::vector<std::pair<ProgramSpec, int>> loaded;
+  for (const ProgramSpec& spec : ProgramsFor(options.backend)) {
+    const char* name = spec.function.c_str();
+    void* module = module_->handle();
+    void* insns = bpf_function_start(module, name);
+    if (insns == nullptr) return InternalError("BPF program has no function " + spec.function);
+    log[0] = 0;
+    int fd = bcc_func_load(module, ProgType(spec.attach), name,
+                           static_cast<const struct bpf_insn*>(insns),
+                           static_cast<int>(bpf_function_size(module, name)),
+                           bpf_module_license(module), bpf_module_kern_version(module), 0,
+                           log.data(), static_cast<unsigned>(log.size()), nullptr, -1);
+    if (fd < 0) {
+      int err = errno;
+      if (!spec.required) {
+        warnings_.push_back(spec.target + ": not loaded (" + strerror(err) + ")");
+        continue;
+      }
+      if (err == EPERM || err == EACCES) {
+        if (log[0] == 0) {
+          return Status(
+              StatusCode::kPermissionDenied,
+              "the kernel refused to load BPF program " + spec.function + ": " + strerror(err),
+              "run provtrace as root (it needs CAP_BPF, CAP_PERFMON and "
+              "CAP_SYS_ADMIN), or pick another --backend");
+        }
+      }
+      std::string saved = SaveLog("verifier log for " + spec.function, log.data());
+      return Status(StatusCode::kKernelRejected,
+                    "the BPF verifier rejected " + spec.function + " (" + strerror(err) + ")" +
+                        (saved.empty() ? "" : "; verifier log in " + saved),
+                    "try another --backend; please report this with the log");
+    }
+    prog_fds_.push_back(fd);
+    loaded.emplace_back(spec, fd);
+  }
+  timings_.load_seconds = SecondsSince(start);
+
+  start = std::chrono::steady_clock::now();
+  for (const auto& [spec, fd] : loaded) {
+    int attached = -1;
+    int err = 0;
+    switch (spec.attach) {
+      case AttachKind::kRawTracepoint:
+        attached = bpf_raw_tracepoint_open(spec.target.c_str(), fd);
+        err = errno;
+        if (attached >= 0) link_fds_.push_back(attached);
+        break;
+      case AttachKind::kLsm:
+      case AttachKind::kFentry:
+        attached = bpf_raw_tracepoint_open(nullptr, fd);
+        err = errno;
+        if (attached >= 0) link_fds_.push_back(attached);
+        break;
+      case AttachKind::kKprobe: {
+        std::string event = "p_provtrace_" + std::to_string(getpid()) + "_" + spec.target;
+        CaptureStderr([&] {
+          attached =
+              bpf_attach_kprobe(fd, BPF_PROBE_ENTRY, event.c_str(), spec.target.c_str(), 0, 0);
+          err = errno;
+        });
+        if (attached >= 0) {
+          perf_event_fds_.push_back(attached);
+          kprobe_events_.push_back(event);
+        }
+        break;
+      }
+    }
+    if (attached < 0) {
+      std::string why =
+          "cannot attach " + spec.function + " to " + spec.target + ": " + strerror(err);
+      if (!spec.required) {
+        warnings_.push_back(why);
+        continue;
+      }
+      return Status(StatusCode::kUnsupported, why,
+                    "run provtrace --info to see what this kernel allows");
+    }
+  }
+  timings_.attach_seconds = SecondsSince(start);
+  return Status::Ok();
+}
+
+ProbeSession::~ProbeSession() {
+  for (int fd : link_fds_) close(fd);
+  for (int fd : perf_event_fds_) bpf_close_perf_event_fd(fd);
+  for (const std::string& event : kprobe_events_) {
+    CaptureStderr([&] { bpf_detach_kprobe(event.c_str()); });
+  }
+  for (int fd : prog_fds_) close(fd);
+}
+
+int ProbeSession::MapFd(const std::string& name) const {
+  if (module_ == nullptr) return -1;
+  return module_->MapFd(name);
+}
+
+Status ProbeSession::ReadCounters(Counters* counters) const {
+  int fd = MapFd("pt_counters");
+  if (fd < 0) return InternalError("BPF program lacks pt_counters");
+  int cpus = libbpf_num_possible_cpus();
+  if (cpus <= 0) return InternalError("cannot count possible CPUs");
+  std::vector<uint64_t> values(static_cast<size_t>(cpus));
+  for (uint32_t i = 0; i < PT_COUNTER_MAX; ++i) {
+    if (bpf_map_lookup_elem(fd, &i, values.data()) != 0) {
+      return InternalError(std::string("cannot read BPF counters: ") + strerror(errno));
+    }
+    uint64_t sum = 0;
+    for (uint64_t v : values) sum += v;
+    (*counters)[i] = sum;
+  }
+  return Status::Ok();
+}
+
+Status ProbeSession::CountEntries(const std::string& map, size_t* count) const {
+  int fd = MapFd(map);
+  if (fd < 0) return InternalError("BPF program lacks map " + map);
+  size_t key_size = bpf_table_key_size(module_->handle(), map.c_str());
+  std::vector<char> key(key_size), next(key_size);
+  *count = 0;
+  const void* previous = nullptr;
+  while (bpf_map_get_next_key(fd, previous, next.data()) == 0) {
+    ++*count;
+    key.swap(next);
+    previous = key.data();
+  }
+  return Status::Ok();
+}
+
+}  // namespace provtrace::probes

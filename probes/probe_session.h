@@ -1,0 +1,77 @@
+// A loaded capture: the backend's BPF program compiled by BCC (against the
+// BTF-derived kernel tree), its programs verified and attached, its maps
+// open. Destroying the session detaches and frees everything; nothing is
+// pinned, so the kernel also frees it all if provtrace is killed.
+#ifndef PROVTRACE_PROBES_PROBE_SESSION_H_
+#define PROVTRACE_PROBES_PROBE_SESSION_H_
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/record.h"
+#include "core/status.h"
+#include "probes/backend.h"
+#include "probes/compiler.h"
+
+namespace provtrace::probes {
+
+struct SessionOptions {
+  Backend backend = Backend::kTracepoint;
+  uint32_t self_tgid = 0;  // never recorded
+  // Non-empty: record only these threads and their descendants.
+  std::vector<uint32_t> scope_roots;
+  std::string cache_root = "/var/cache/provtrace";
+  std::string btf_path = "/sys/kernel/btf/vmlinux";
+};
+
+struct SessionTimings {
+  double tree_seconds = 0;
+  double compile_seconds = 0;
+  double load_seconds = 0;
+  double attach_seconds = 0;
+  bool tree_from_cache = false;
+  std::string tree_path;
+};
+
+using Counters = std::array<uint64_t, PT_COUNTER_MAX>;
+
+class ProbeSession {
+ public:
+  static Status Open(const SessionOptions& options, std::unique_ptr<ProbeSession>* session);
+  ~ProbeSession();
+  ProbeSession(const ProbeSession&) = delete;
+  ProbeSession& operator=(const ProbeSession&) = delete;
+
+  // The map's fd, or -1 if the program has no such map.
+  int MapFd(const std::string& name) const;
+  int events_map_fd() const { return MapFd("pt_events"); }
+
+  // The BPF side's counters, summed over CPUs.
+  Status ReadCounters(Counters* counters) const;
+  // Entries in a hash map (tests use it to check state is freed).
+  Status CountEntries(const std::string& map, size_t* count) const;
+
+  const SessionTimings& timings() const { return timings_; }
+  // Optional programs that could not attach, one line each.
+  const std::vector<std::string>& warnings() const { return warnings_; }
+
+ private:
+  ProbeSession() = default;
+  Status Configure(const SessionOptions& options);
+  Status LoadAndAttach(const SessionOptions& options);
+
+  std::unique_ptr<CompiledModule> module_;
+  std::vector<int> prog_fds_;
+  std::vector<int> link_fds_;
+  std::vector<int> perf_event_fds_;
+  std::vector<std::string> kprobe_events_;
+  SessionTimings timings_;
+  std::vector<std::string> warnings_;
+};
+
+}  // namespace provtrace::probes
+
+#endif  // PROVTRACE_PROBES_PROBE_SESSION_H_

@@ -1,0 +1,39 @@
+// What each backend loads: its BPF source files, in order, and its
+// programs with where they attach and whether the capture can do without
+// them.
+#ifndef PROVTRACE_PROBES_PROGRAM_TABLE_H_
+#define PROVTRACE_PROBES_PROGRAM_TABLE_H_
+
+#include <string>
+#include <vector>
+
+#include "probes/backend.h"
+
+namespace provtrace::probes {
+
+enum class AttachKind {
+  kLsm,            // bpf_attach_lsm; target is the LSM hook
+  kFentry,         // bpf_attach_kfunc; target is the kernel function
+  kKprobe,         // kprobe on the kernel function
+  kRawTracepoint,  // raw tracepoint by name
+};
+
+struct ProgramSpec {
+  std::string function;  // the BPF C function (as BCC's macros name it)
+  AttachKind attach;
+  std::string target;
+  bool required;  // false: a kernel without this hook loses only its records
+};
+
+// The embedded files whose concatenation is the backend's BPF program.
+std::vector<std::string> SourceFilesFor(Backend backend);
+
+std::vector<ProgramSpec> ProgramsFor(Backend backend);
+
+// The full BPF C text for a backend: the record header (with
+// PT_BPF_PROGRAM defined) followed by its sources.
+std::string ProgramText(Backend backend);
+
+}  // namespace provtrace::probes
+
+#endif  // PROVTRACE_PROBES_PROGRAM_TABLE_H_

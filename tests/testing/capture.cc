@@ -1,0 +1,125 @@
+#include "tests/testing/capture.h"
+
+#include <functional>
+#include <set>
+#include <sstream>
+
+namespace provtrace::testing {
+
+std::string Str(const Record& r, const char* key) {
+  auto it = r.FindMember(key);
+  if (it == r.MemberEnd() || !it->value.IsString()) return "";
+  return it->value.GetString();
+}
+
+uint64_t U64(const Record& r, const char* key) {
+  auto it = r.FindMember(key);
+  if (it == r.MemberEnd() || !it->value.IsUint64()) return ~0ULL;
+  return it->value.GetUint64();
+}
+
+uint64_t EndpointId(const Record& relation, const char* end) {
+  auto it = relation.FindMember(end);
+  if (it == relation.MemberEnd() || !it->value.IsObject()) return ~0ULL;
+  return U64(it->value, "id");
+}
+
+uint32_t EndpointVersion(const Record& relation, const char* end) {
+  auto it = relation.FindMember(end);
+  if (it == relation.MemberEnd() || !it->value.IsObject()) return ~0U;
+  return static_cast<uint32_t>(U64(it->value, "version"));
+}
+
+bool Capture::Parse(const std::string& jsonl, std::string* error) {
+  std::istringstream lines(jsonl);
+  std::string line;
+  int number = 0;
+  while (std::getline(lines, line)) {
+    ++number;
+    auto doc = std::make_unique<rapidjson::Document>();
+    doc->Parse(line.c_str(), line.size());
+    if (doc->HasParseError() || !doc->IsObject()) {
+      *error = "line " + std::to_string(number) + " is not a JSON object: " + line;
+      return false;
+    }
+    records_.push_back(doc.get());
+    if (Str(*doc, "kind") == "node") {
+      nodes_[{U64(*doc, "id"), static_cast<uint32_t>(U64(*doc, "version"))}] = doc.get();
+    }
+    docs_.push_back(std::move(doc));
+  }
+  return true;
+}
+
+std::vector<const Record*> Capture::Nodes(std::string_view type) const {
+  std::vector<const Record*> out;
+  for (const Record* r : records_) {
+    if (Str(*r, "kind") == "node" && (type.empty() || Str(*r, "type") == type)) out.push_back(r);
+  }
+  return out;
+}
+
+std::vector<const Record*> Capture::Relations(std::string_view type) const {
+  std::vector<const Record*> out;
+  for (const Record* r : records_) {
+    if (Str(*r, "kind") == "relation" && (type.empty() || Str(*r, "type") == type)) {
+      out.push_back(r);
+    }
+  }
+  return out;
+}
+
+const Record* Capture::Node(uint64_t id, uint32_t version) const {
+  auto it = nodes_.find({id, version});
+  return it == nodes_.end() ? nullptr : it->second;
+}
+
+std::vector<const Record*> Capture::RelationsBetween(std::string_view type, uint64_t from_id,
+                                                     uint64_t to_id) const {
+  std::vector<const Record*> out;
+  for (const Record* r : Relations(type)) {
+    if (EndpointId(*r, "from") == from_id && EndpointId(*r, "to") == to_id) out.push_back(r);
+  }
+  return out;
+}
+
+std::vector<std::string> Capture::DanglingEndpoints() const {
+  std::vector<std::string> out;
+  for (const Record* r : Relations()) {
+    for (const char* end : {"from", "to"}) {
+      uint64_t id = EndpointId(*r, end);
+      uint32_t version = EndpointVersion(*r, end);
+      if (Node(id, version) == nullptr) {
+        out.push_back(std::to_string(id) + ":" + std::to_string(version));
+      }
+    }
+  }
+  return out;
+}
+
+bool Capture::Acyclic() const {
+  using Key = std::pair<uint64_t, uint32_t>;
+  std::map<Key, std::vector<Key>> edges;
+  for (const Record* r : Relations()) {
+    edges[{EndpointId(*r, "from"), EndpointVersion(*r, "from")}].push_back(
+        {EndpointId(*r, "to"), EndpointVersion(*r, "to")});
+  }
+  std::map<Key, int> state;  // 0 unseen, 1 on stack, 2 done
+  std::function<bool(const Key&)> visit = [&](const Key& k) {
+    int& s = state[k];
+    if (s == 1) return false;
+    if (s == 2) return true;
+    s = 1;
+    for (const Key& next : edges[k]) {
+      if (!visit(next)) return false;
+    }
+    state[k] = 2;
+    return true;
+  };
+  for (const auto& [k, unused] : edges) {
+    if (!visit(k)) return false;
+  }
+  return true;
+}
+
+}  // namespace provtrace::testing

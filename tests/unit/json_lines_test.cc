@@ -1,0 +1,125 @@
+#include "formats/json_lines.h"
+
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "core/pipeline.h"
+#include "tests/unit/records_for_test.h"
+
+namespace provtrace::formats {
+namespace {
+
+using testing::PathRecord;
+using testing::Ref;
+using testing::RelationRecord;
+using testing::TaskRecord;
+
+class StringSink : public ByteSink {
+ public:
+  Status Write(std::string_view bytes) override {
+    data.append(bytes);
+    return Status::Ok();
+  }
+  Status Flush() override { return Status::Ok(); }
+  Status Close() override { return Status::Ok(); }
+  uint64_t bytes_written() const override { return data.size(); }
+  std::string data;
+};
+
+std::string Render(const std::vector<std::vector<uint8_t>>& records) {
+  StringSink sink;
+  auto writer = NewJsonLinesWriter(&sink);
+  Pipeline pipeline({writer.get()});
+  CaptureInfo info;
+  info.boot_id = 3;
+  info.machine_id = 42;
+  info.realtime_offset_ns = 1000000000;
+  EXPECT_TRUE(pipeline.Begin(info).ok());
+  for (const auto& r : records) pipeline.OnRawRecord(r.data(), r.size());
+  EXPECT_TRUE(pipeline.End().ok());
+  return sink.data;
+}
+
+std::string Golden(const std::string& name) {
+  const char* srcdir = getenv("TEST_SRCDIR");
+  std::string path = std::string(srcdir ? srcdir : ".") + "/provtrace/tests/testdata/" + name;
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// The skeleton's records: a task seen mid-life, its exec, its exit.
+std::vector<std::vector<uint8_t>> SkeletonStream() {
+  return {
+      TaskRecord(1, 0, 500, 500, "sh", PT_NODE_HISTORY_UNKNOWN, 10),
+      TaskRecord(1, 1, 500, 500, "ls", 0, 20),
+      RelationRecord(PT_REL_VERSION_ACTIVITY, 2, Ref(1, 0, PT_NODE_TASK), Ref(1, 1, PT_NODE_TASK),
+                     0, -1, 20),
+      PathRecord(3, "/usr/bin/ls", 21),
+      RelationRecord(PT_REL_EXEC, 4, Ref(3, 0, PT_NODE_PATH), Ref(1, 1, PT_NODE_TASK), 0, -1, 21),
+      TaskRecord(5, 0, 500, 501, "ls", 0, 30),
+      RelationRecord(PT_REL_CLONE, 6, Ref(1, 1, PT_NODE_TASK), Ref(5, 0, PT_NODE_TASK), 0x10f00, -1,
+                     30),
+      TaskRecord(1, 2, 500, 500, "ls", 0, 40),
+      RelationRecord(PT_REL_TERMINATE_TASK, 7, Ref(1, 1, PT_NODE_TASK), Ref(1, 2, PT_NODE_TASK), 0,
+                     -1, 40),
+  };
+}
+
+TEST(JsonLinesTest, MatchesGoldenFile) {
+  EXPECT_EQ(Render(SkeletonStream()), Golden("skeleton.jsonl"));
+}
+
+TEST(JsonLinesTest, EveryLineIsAnObjectWithKindAndType) {
+  std::istringstream lines(Render(SkeletonStream()));
+  std::string line;
+  int count = 0;
+  while (std::getline(lines, line)) {
+    rapidjson::Document doc;
+    doc.Parse(line.c_str());
+    ASSERT_FALSE(doc.HasParseError()) << line;
+    ASSERT_TRUE(doc.IsObject());
+    EXPECT_TRUE(doc.HasMember("kind"));
+    EXPECT_TRUE(doc.HasMember("type"));
+    EXPECT_TRUE(doc.HasMember("boot_id"));
+    EXPECT_TRUE(doc.HasMember("machine_id"));
+    ++count;
+  }
+  EXPECT_EQ(count, 9);
+}
+
+TEST(JsonLinesTest, EscapesAndRepairsKernelStrings) {
+  std::string weird = std::string("/tmp/a\"b\\c\nd\x01") + "\xff\xfe" + "\xc3\xa9";
+  std::string out = Render({PathRecord(1, weird)});
+  rapidjson::Document doc;
+  doc.Parse(out.c_str());
+  ASSERT_FALSE(doc.HasParseError()) << out;
+  // Invalid bytes become U+FFFD; valid UTF-8 (é) and escapes survive.
+  EXPECT_EQ(std::string(doc["path"].GetString()),
+            std::string("/tmp/a\"b\\c\nd\x01") + "\xEF\xBF\xBD\xEF\xBF\xBD" + "\xc3\xa9");
+}
+
+TEST(JsonLinesTest, LostRecordsCarryCountAndCpu) {
+  StringSink sink;
+  auto writer = NewJsonLinesWriter(&sink);
+  CaptureInfo info;
+  ASSERT_TRUE(writer->Begin(info).ok());
+  Lost lost;
+  lost.source = LostSource::kPerfBuffer;
+  lost.count = 17;
+  lost.cpu = 1;
+  ASSERT_TRUE(writer->OnLost(lost).ok());
+  rapidjson::Document doc;
+  doc.Parse(sink.data.c_str());
+  ASSERT_FALSE(doc.HasParseError());
+  EXPECT_STREQ(doc["kind"].GetString(), "lost");
+  EXPECT_EQ(doc["count"].GetUint64(), 17u);
+  EXPECT_EQ(doc["cpu"].GetInt(), 1);
+}
+
+}  // namespace
+}  // namespace provtrace::formats

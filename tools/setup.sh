@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what building and testing provtrace needs, from Debian 12's
+# packages only, and does nothing when it is all there already.
+set -euo pipefail
+
+packages=(
+  bazel-bootstrap bazel-rules-java   # the build (offline; see WORKSPACE)
+  g++ libc6-dev
+  libbpfcc-dev libbpf-dev            # BCC, libbpf (BTF, btf_dump)
+  libzstd-dev libcli11-dev rapidjson-dev
+  libgtest-dev libgmock-dev
+  python3                            # tools/test_summary.py
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
+    missing+=("$p")
+  fi
+done
+if ((${#missing[@]})); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "setup: missing packages: ${missing[*]}; run as root to install them" >&2
+    exit 1
+  fi
+  echo "setup: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >&2
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi

@@ -1,0 +1,46 @@
+#!/usr/bin/env python3
+"""Summarizes GoogleTest results from bazel-testlogs: every skipped test
+with its reason, then the closing line "N passed, N failed"."""
+import pathlib
+import sys
+import xml.etree.ElementTree as ET
+
+
+def main():
+    root = pathlib.Path(sys.argv[1])
+    bazel_status = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+    passed = failed = skipped = 0
+    for xml in sorted(root.glob("**/test.xml")):
+        target = str(xml.parent.relative_to(root))
+        try:
+            tree = ET.parse(xml)
+        except ET.ParseError as e:
+            print(f"FAILED {target}: unreadable results ({e})")
+            failed += 1
+            continue
+        cases = tree.getroot().iter("testcase")
+        for case in cases:
+            name = f"{target}: {case.get('classname')}.{case.get('name')}"
+            if case.find("failure") is not None or case.find("error") is not None:
+                failed += 1
+                print(f"FAILED {name}")
+            elif case.get("result") == "skipped" or case.find("skipped") is not None:
+                skipped += 1
+                reason = case.find("skipped")
+                message = reason.get("message", "") if reason is not None else ""
+                message = " ".join(message.split())
+                print(f"SKIPPED {name}: {message or 'no reason given'}")
+            else:
+                passed += 1
+    if bazel_status != 0 and failed == 0:
+        # A target that did not build or crashed before writing results.
+        print(f"FAILED bazel test exited with status {bazel_status}")
+        failed += 1
+    if skipped:
+        print(f"{skipped} skipped")
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
