@@ -17,6 +17,7 @@
 #include "cli/command.h"
 #include "cli/options.h"
 #include "core/identity.h"
+#include "core/machine.h"
 #include "core/pipeline.h"
 #include "formats/byte_sink.h"
 #include "formats/json_lines.h"
@@ -165,6 +166,7 @@ int RunCapture(const Options& options) {
   if (command) session_options.scope_roots.push_back(static_cast<uint32_t>(command->pid()));
   session_options.cache_root = options.cache_dir;
   session_options.btf_path = options.btf_path;
+  session_options.record_envp = options.envp;
   std::unique_ptr<probes::ProbeSession> session;
   status = probes::ProbeSession::Open(session_options, &session);
   if (!status.ok()) return Report(status);
@@ -184,6 +186,8 @@ int RunCapture(const Options& options) {
   info.backend = std::string(probes::BackendName(choice.backend));
   status = pipeline.Begin(info);
   if (!status.ok()) return Report(status);
+  std::vector<uint8_t> machine = MachineRecord();
+  pipeline.OnRawRecord(machine.data(), machine.size());
 
   std::unique_ptr<probes::PerfTransport> transport;
   status = probes::PerfTransport::Open(session->events_map_fd(), options.buffer_pages, &pipeline,

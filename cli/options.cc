@@ -23,6 +23,7 @@ void Define(CLI::App& app, Options* o, std::string* backend) {
   app.add_flag("--info", o->info, "Print what the kernel allows and the backend auto picks");
   app.add_flag("--stats", o->stats, "Print counters (records, losses) on stderr at exit");
   app.add_flag("-u,--unbuffered", o->unbuffered, "Write each record as soon as it arrives");
+  app.add_flag("--envp", o->envp, "Record the environment of exec'd programs (envp nodes)");
   app.add_option("--buffer-pages", o->buffer_pages,
                  "Perf buffer size per CPU, in pages (a power of two; default 128)")
       ->type_name("N")

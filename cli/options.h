@@ -20,6 +20,7 @@ struct Options {
   bool info = false;
   bool stats = false;
   bool unbuffered = false;
+  bool envp = false;
   int buffer_pages = 128;
   std::string cache_dir = "/var/cache/provtrace";
   std::string btf_path = "/sys/kernel/btf/vmlinux";

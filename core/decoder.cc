@@ -13,6 +13,17 @@ NodeRef ToRef(const pt_node_ref& ref) {
   return out;
 }
 
+// Copies a fixed-size body: at least `minimum` bytes must be there (the
+// type's first published size); fields a shorter record lacks stay zero,
+// fields a newer, longer one adds are ignored.
+template <typename Body>
+DecodeError CopyBody(const uint8_t* bytes, size_t size, size_t minimum, Body* body) {
+  if (size < minimum) return DecodeError::kBodyTooShort;
+  memset(body, 0, sizeof(Body));
+  memcpy(body, bytes, size < sizeof(Body) ? size : sizeof(Body));
+  return DecodeError::kNone;
+}
+
 DecodeError DecodeNode(const uint8_t* bytes, const pt_record_header& hdr, Node* node) {
   if (!IsKnownNodeType(hdr.type)) return DecodeError::kUnknownType;
   if (hdr.size < sizeof(pt_node_common)) return DecodeError::kBodyTooShort;
@@ -24,11 +35,16 @@ DecodeError DecodeNode(const uint8_t* bytes, const pt_record_header& hdr, Node* 
   node->version = common.version;
   node->flags = hdr.flags;
   node->time_ns = hdr.time_ns;
+  if (IsInodeType(node->type)) {
+    return CopyBody(bytes, hdr.size, sizeof(pt_inode_node), &node->inode);
+  }
   switch (node->type) {
     case NodeType::kTask:
-      if (hdr.size < sizeof(pt_task_node)) return DecodeError::kBodyTooShort;
-      memcpy(&node->task, bytes, sizeof(pt_task_node));
-      break;
+      return CopyBody(bytes, hdr.size, PT_TASK_NODE_MIN_SIZE, &node->task);
+    case NodeType::kProcessMemory:
+      return CopyBody(bytes, hdr.size, sizeof(pt_proc_node), &node->proc);
+    case NodeType::kMachine:
+      return CopyBody(bytes, hdr.size, sizeof(pt_machine_node), &node->machine);
     case NodeType::kPath: {
       if (hdr.size < sizeof(pt_path_node)) return DecodeError::kBodyTooShort;
       pt_path_node path;
@@ -37,12 +53,22 @@ DecodeError DecodeNode(const uint8_t* bytes, const pt_record_header& hdr, Node* 
       if (path.path_len >= room) return DecodeError::kBadString;
       node->path = std::string_view(reinterpret_cast<const char*>(bytes) + sizeof(pt_path_node),
                                     path.path_len);
-      break;
+      return DecodeError::kNone;
+    }
+    case NodeType::kArgv:
+    case NodeType::kEnvp: {
+      if (hdr.size < sizeof(pt_strings_node)) return DecodeError::kBodyTooShort;
+      pt_strings_node strings;
+      memcpy(&strings, bytes, sizeof(strings));
+      if (strings.len > hdr.size - sizeof(pt_strings_node)) return DecodeError::kBadString;
+      node->strings = std::string_view(
+          reinterpret_cast<const char*>(bytes) + sizeof(pt_strings_node), strings.len);
+      node->string_count = strings.count;
+      return DecodeError::kNone;
     }
     default:
-      break;
+      return DecodeError::kNone;
   }
-  return DecodeError::kNone;
 }
 
 DecodeError DecodeRelation(const uint8_t* bytes, const pt_record_header& hdr, Relation* relation) {

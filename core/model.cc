@@ -95,6 +95,8 @@ std::string_view RelationTypeName(RelationType type) {
 bool IsKnownNodeType(uint16_t type) { return type >= 1 && type < PT_NODE_TYPE_MAX; }
 bool IsKnownRelationType(uint16_t type) { return type >= 1 && type < PT_RELATION_TYPE_MAX; }
 
+bool IsInodeType(NodeType type) { return type >= NodeType::kFile && type <= NodeType::kSocket; }
+
 ProvClass ProvClassOf(NodeType type) {
   switch (type) {
     case NodeType::kTask:

@@ -64,6 +64,8 @@ std::string_view RelationTypeName(RelationType type);
 bool IsKnownNodeType(uint16_t type);
 bool IsKnownRelationType(uint16_t type);
 
+bool IsInodeType(NodeType type);
+
 // W3C PROV class of a node type: activity, entity or agent.
 enum class ProvClass { kActivity, kEntity, kAgent };
 ProvClass ProvClassOf(NodeType type);
@@ -80,12 +82,19 @@ struct Node {
   uint32_t version = 0;
   uint16_t flags = 0;    // enum pt_node_flags
   uint64_t time_ns = 0;  // CLOCK_BOOTTIME
-  // Valid for kTask (copied: transports do not align records).
-  struct pt_task_node task = {};
-  // Set for kPath.
+  // By type (copied: transports do not align records; fields a shorter,
+  // older record lacks are zero).
+  struct pt_task_node task = {};        // kTask
+  struct pt_proc_node proc = {};        // kProcessMemory
+  struct pt_inode_node inode = {};      // kFile .. kSocket
+  struct pt_machine_node machine = {};  // kMachine
+  // kPath: the path. kArgv, kEnvp: the NUL-terminated strings, back to back.
   std::string_view path;
+  std::string_view strings;
+  uint32_t string_count = 0;
 
   bool history_unknown() const { return (flags & PT_NODE_HISTORY_UNKNOWN) != 0; }
+  bool inode_unknown() const { return (flags & PT_NODE_INODE_UNKNOWN) != 0; }
 };
 
 struct Relation {

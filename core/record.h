@@ -87,6 +87,9 @@ enum pt_node_flags {
   /* The object existed before the capture started: its node was made on
    * first touch and nothing is known of its earlier history. */
   PT_NODE_HISTORY_UNKNOWN = 1 << 0,
+  /* A path node standing for a file whose inode the backend could not
+   * identify (a path-based call on a file it never saw). */
+  PT_NODE_INODE_UNKNOWN = 1 << 1,
 };
 
 struct pt_record_header {
@@ -123,6 +126,65 @@ struct pt_task_node {
   __u32 gid;  /* effective */
   __u32 pad;
   char comm[PT_COMM_LEN];
+  /* Appended after schema 1's first cut (72 bytes). */
+  __u32 vpid; /* thread id in the task's own pid namespace */
+  __u32 pad2;
+  __u64 utime_ns;
+  __u64 stime_ns;
+  /* Namespace inode numbers. */
+  __u32 utsns;
+  __u32 ipcns;
+  __u32 mntns;
+  __u32 pidns;
+  __u32 netns;
+  __u32 cgroupns;
+};
+#define PT_TASK_NODE_MIN_SIZE 72
+
+/* PT_NODE_PROCESS_MEMORY: one per cred, shared by a thread group. */
+struct pt_proc_node {
+  struct pt_node_common node;
+  __u32 tgid;
+  __u32 uid; /* effective */
+  __u32 gid; /* effective */
+  __u32 pad;
+};
+
+/* PT_NODE_FILE .. PT_NODE_SOCKET: an inode; the type follows i_mode. */
+struct pt_inode_node {
+  struct pt_node_common node;
+  __u64 ino;
+  __u32 mode;
+  __u32 uid;
+  __u32 gid;
+  __u32 dev; /* the superblock's s_dev, encoded as the kernel does */
+  __u8 sb_uuid[16];
+};
+
+/* PT_NODE_ARGV, PT_NODE_ENVP: the NUL-separated strings follow the
+ * struct; len counts their bytes (each with its NUL), count the strings. */
+struct pt_strings_node {
+  struct pt_node_common node;
+  __u32 len;
+  __u32 count;
+  /* char strings[len]; */
+};
+
+/* Node ids below this are user space's (the BPF counter starts here). */
+#define PT_FIRST_KERNEL_ID 16
+#define PT_MACHINE_NODE_ID 1
+
+/* PT_NODE_MACHINE: made by user space once per capture (uname), with id
+ * PT_MACHINE_NODE_ID. */
+#define PT_UTS_LEN 65
+struct pt_machine_node {
+  struct pt_node_common node;
+  char sysname[PT_UTS_LEN];
+  char nodename[PT_UTS_LEN];
+  char release[PT_UTS_LEN];
+  char version[PT_UTS_LEN];
+  char machine[PT_UTS_LEN];
+  char pad[3];
 };
 
 /* PT_NODE_PATH: the NUL-terminated path follows the struct; path_len
@@ -135,7 +197,8 @@ struct pt_path_node {
 };
 
 /* Every relation record. from is where information comes from (CamFlow's
- * sender), to is where it goes. */
+ * sender), to is where it goes. flags: clone flags (clone), open flags
+ * (open), prot (mmap), mode (inode_create), access mask (perm_check). */
 struct pt_relation {
   struct pt_record_header hdr;
   __u64 id;
@@ -151,13 +214,17 @@ enum pt_counter {
   PT_COUNTER_OUTPUT_FAILED = 1, /* records the transport refused (lost) */
   PT_COUNTER_STATE_FULL = 2,    /* per-object state inserts that failed */
   PT_COUNTER_PATH_TRUNCATED = 3,
+  PT_COUNTER_COMPRESSED = 4, /* relations dropped by edge compression */
+  PT_COUNTER_UNRESOLVED = 5, /* path-based calls on unknown inodes */
   PT_COUNTER_MAX
 };
 
 /* The BPF programs' settings, written by user space before attaching. */
 struct pt_config {
-  __u32 self_tgid; /* provtrace itself: never recorded */
-  __u32 scoped;    /* 1: record only tasks descending from a scope root */
+  __u32 self_tgid;   /* provtrace itself: never recorded */
+  __u32 scoped;      /* 1: record only tasks descending from a scope root */
+  __u32 record_envp; /* 1: exec records envp nodes too */
+  __u32 pad;
 };
 
 #endif /* PROVTRACE_CORE_RECORD_H_ */

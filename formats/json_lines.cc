@@ -5,6 +5,7 @@
 #include <rapidjson/writer.h>
 #include <time.h>
 
+#include <cstdio>
 #include <cstring>
 #include <string>
 
@@ -44,10 +45,6 @@ void WriteKernelString(JsonWriter& w, std::string_view bytes, std::string& scrat
   w.String(scratch.data(), static_cast<rapidjson::SizeType>(scratch.size()));
 }
 
-std::string_view CommOf(const pt_task_node& task) {
-  return std::string_view(task.comm, strnlen(task.comm, sizeof(task.comm)));
-}
-
 class JsonLinesWriter : public RecordSink {
  public:
   explicit JsonLinesWriter(ByteSink* out) : out_(out), writer_(buffer_) {}
@@ -66,27 +63,36 @@ class JsonLinesWriter : public RecordSink {
       writer_.Key("history_unknown");
       writer_.Bool(true);
     }
-    switch (node.type) {
-      case NodeType::kTask:
-        writer_.Key("pid");
-        writer_.Uint(node.task.pid);
-        writer_.Key("tid");
-        writer_.Uint(node.task.tid);
-        writer_.Key("ppid");
-        writer_.Uint(node.task.ppid);
-        writer_.Key("uid");
-        writer_.Uint(node.task.uid);
-        writer_.Key("gid");
-        writer_.Uint(node.task.gid);
-        writer_.Key("comm");
-        WriteKernelString(writer_, CommOf(node.task), scratch_);
-        break;
-      case NodeType::kPath:
-        writer_.Key("path");
-        WriteKernelString(writer_, node.path, scratch_);
-        break;
-      default:
-        break;
+    if (node.inode_unknown()) {
+      writer_.Key("inode_unknown");
+      writer_.Bool(true);
+    }
+    if (IsInodeType(node.type)) {
+      Inode(node.inode);
+    } else {
+      switch (node.type) {
+        case NodeType::kTask:
+          Task(node.task);
+          break;
+        case NodeType::kProcessMemory:
+          UintField("tgid", node.proc.tgid);
+          UintField("uid", node.proc.uid);
+          UintField("gid", node.proc.gid);
+          break;
+        case NodeType::kPath:
+          writer_.Key("path");
+          WriteKernelString(writer_, node.path, scratch_);
+          break;
+        case NodeType::kArgv:
+        case NodeType::kEnvp:
+          Strings(node);
+          break;
+        case NodeType::kMachine:
+          Machine(node.machine);
+          break;
+        default:
+          break;
+      }
     }
     return Finish();
   }
@@ -130,6 +136,81 @@ class JsonLinesWriter : public RecordSink {
   }
 
   Status Flush() override { return out_->Flush(); }
+
+ private:
+  void UintField(const char* key, uint64_t value) {
+    writer_.Key(key);
+    writer_.Uint64(value);
+  }
+
+  void CharField(const char* key, const char* chars, size_t max) {
+    writer_.Key(key);
+    WriteKernelString(writer_, std::string_view(chars, strnlen(chars, max)), scratch_);
+  }
+
+  void Task(const pt_task_node& t) {
+    UintField("pid", t.pid);
+    UintField("tid", t.tid);
+    UintField("vpid", t.vpid);
+    UintField("ppid", t.ppid);
+    UintField("uid", t.uid);
+    UintField("gid", t.gid);
+    CharField("comm", t.comm, sizeof(t.comm));
+    UintField("utime", t.utime_ns);
+    UintField("stime", t.stime_ns);
+    UintField("utsns", t.utsns);
+    UintField("ipcns", t.ipcns);
+    UintField("mntns", t.mntns);
+    UintField("pidns", t.pidns);
+    UintField("netns", t.netns);
+    UintField("cgroupns", t.cgroupns);
+  }
+
+  void Inode(const pt_inode_node& i) {
+    UintField("ino", i.ino);
+    UintField("mode", i.mode);
+    UintField("uid", i.uid);
+    UintField("gid", i.gid);
+    UintField("dev", i.dev);
+    bool has_uuid = false;
+    for (uint8_t b : i.sb_uuid) has_uuid |= b != 0;
+    if (has_uuid) {
+      char uuid[37];
+      const uint8_t* u = i.sb_uuid;
+      snprintf(uuid, sizeof(uuid),
+               "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0], u[1],
+               u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14],
+               u[15]);
+      writer_.Key("sb_uuid");
+      writer_.String(uuid);
+    }
+  }
+
+  // argv/envp: the strings as a JSON array.
+  void Strings(const Node& node) {
+    writer_.Key(node.type == NodeType::kArgv ? "args" : "env");
+    writer_.StartArray();
+    std::string_view rest = node.strings;
+    while (!rest.empty()) {
+      size_t end = rest.find('\0');
+      std::string_view one = rest.substr(0, end);
+      WriteKernelString(writer_, one, scratch_);
+      if (end == std::string_view::npos) break;
+      rest.remove_prefix(end + 1);
+    }
+    writer_.EndArray();
+    UintField("count", node.string_count);
+  }
+
+  void Machine(const pt_machine_node& m) {
+    CharField("sysname", m.sysname, PT_UTS_LEN);
+    CharField("nodename", m.nodename, PT_UTS_LEN);
+    CharField("release", m.release, PT_UTS_LEN);
+    CharField("version", m.version, PT_UTS_LEN);
+    CharField("machine", m.machine, PT_UTS_LEN);
+  }
+
+ public:
   Status End(const Stats&) override { return out_->Flush(); }
 
  private:

@@ -32,6 +32,7 @@ bpf_prog_type ProgType(AttachKind kind) {
     case AttachKind::kKprobe:
       return BPF_PROG_TYPE_KPROBE;
     case AttachKind::kRawTracepoint:
+    case AttachKind::kTailCall:  // handlers of the raw tracepoint sys_exit
       return BPF_PROG_TYPE_RAW_TRACEPOINT;
   }
   return BPF_PROG_TYPE_UNSPEC;
@@ -72,9 +73,15 @@ Status ProbeSession::Configure(const SessionOptions& options) {
   memset(&config, 0, sizeof(config));
   config.self_tgid = options.self_tgid;
   config.scoped = options.scope_roots.empty() ? 0 : 1;
+  config.record_envp = options.record_envp ? 1 : 0;
   uint32_t zero = 0;
   if (bpf_map_update_elem(settings, &zero, &config, BPF_ANY) != 0) {
     return InternalError(std::string("cannot write BPF settings: ") + strerror(errno));
+  }
+  // Ids below PT_FIRST_KERNEL_ID are user space's (the machine node).
+  uint64_t first_id = PT_FIRST_KERNEL_ID - 1;  // pt_new_id returns the value plus one
+  if (bpf_map_update_elem(MapFd("pt_next_id"), &zero, &first_id, BPF_ANY) != 0) {
+    return InternalError(std::string("cannot set the id counter: ") + strerror(errno));
   }
   for (uint32_t tid : options.scope_roots) {
     uint8_t yes = 1;
@@ -95,13 +102,18 @@ Status ProbeSession::LoadAndAttach(const SessionOptions& options) {
     void* insns = bpf_function_start(module, name);
     if (insns == nullptr) return InternalError("BPF program has no function " + spec.function);
     log[0] = 0;
-    int fd = bcc_func_load(module, ProgType(spec.attach), name,
-                           static_cast<const struct bpf_insn*>(insns),
-                           static_cast<int>(bpf_function_size(module, name)),
-                           bpf_module_license(module), bpf_module_kern_version(module), 0,
-                           log.data(), static_cast<unsigned>(log.size()), nullptr, -1);
+    int fd = -1, err = 0;
+    // BCC prints verifier hints (and sometimes the log) itself; the log
+    // belongs in a file named in a one-line message.
+    CaptureStderr([&] {
+      fd = bcc_func_load(module, ProgType(spec.attach), name,
+                         static_cast<const struct bpf_insn*>(insns),
+                         static_cast<int>(bpf_function_size(module, name)),
+                         bpf_module_license(module), bpf_module_kern_version(module), 0, log.data(),
+                         static_cast<unsigned>(log.size()), nullptr, -1);
+      err = errno;
+    });
     if (fd < 0) {
-      int err = errno;
       if (!spec.required) {
         warnings_.push_back(spec.target + ": not loaded (" + strerror(err) + ")");
         continue;
@@ -142,6 +154,13 @@ Status ProbeSession::LoadAndAttach(const SessionOptions& options) {
         err = errno;
         if (attached >= 0) link_fds_.push_back(attached);
         break;
+      case AttachKind::kTailCall: {
+        int array = MapFd(spec.target);
+        uint32_t slot = static_cast<uint32_t>(spec.tail_index);
+        attached = array >= 0 && bpf_map_update_elem(array, &slot, &fd, BPF_ANY) == 0 ? 0 : -1;
+        err = array >= 0 ? errno : ENOENT;
+        break;
+      }
       case AttachKind::kKprobe: {
         std::string event = "p_provtrace_" + std::to_string(getpid()) + "_" + spec.target;
         CaptureStderr([&] {

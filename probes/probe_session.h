@@ -23,6 +23,7 @@ struct SessionOptions {
   uint32_t self_tgid = 0;  // never recorded
   // Non-empty: record only these threads and their descendants.
   std::vector<uint32_t> scope_roots;
+  bool record_envp = false;
   std::string cache_root = "/var/cache/provtrace";
   std::string btf_path = "/sys/kernel/btf/vmlinux";
 };

@@ -1,5 +1,6 @@
 #include "probes/program_table.h"
 
+#include "probes/bpf/syscalls.h"
 #include "probes/embedded_files.h"
 
 namespace provtrace::probes {
@@ -27,37 +28,53 @@ std::optional<Backend> ParseBackend(std::string_view name) {
 
 std::vector<std::string> SourceFilesFor(Backend backend) {
   std::vector<std::string> files = {
-      "core/record.h",         "probes/bpf/state.h",    "probes/bpf/common.bpf.h",
-      "probes/bpf/path.bpf.h", "probes/bpf/task.bpf.h",
+      "core/record.h",           "probes/bpf/state.h",    "probes/bpf/syscalls.h",
+      "probes/bpf/common.bpf.h", "probes/bpf/path.bpf.h", "probes/bpf/nodes.bpf.h",
+      "probes/bpf/prov.bpf.h",   "probes/bpf/task.bpf.h", "probes/bpf/cred.bpf.h",
+      "probes/bpf/inode.bpf.h",  "probes/bpf/ops.bpf.h",
   };
   files.push_back("probes/bpf/backend_" + std::string(BackendName(backend)) + ".bpf.c");
+  if (backend != Backend::kTracepoint) files.push_back("probes/bpf/security_hooks.bpf.c");
   return files;
 }
+
+namespace {
+
+// The hooks security_hooks.bpf.c defines, as every security backend
+// attaches them (plus each backend's own spelling of mmap and inode free).
+constexpr const char* kSecurityHooks[] = {
+    "task_alloc",       "task_free",    "bprm_committed_creds", "cred_free",    "task_fix_setuid",
+    "task_fix_setgid",  "file_open",    "file_permission",      "inode_create", "inode_mkdir",
+    "inode_link",       "inode_unlink", "inode_rmdir",          "inode_rename", "inode_setattr",
+    "inode_permission",
+};
+
+std::vector<ProgramSpec> SecurityPrograms(const std::string& prefix, AttachKind attach,
+                                          const std::string& target_prefix, const char* mmap_hook,
+                                          const char* free_hook) {
+  std::vector<ProgramSpec> programs;
+  for (const char* hook : kSecurityHooks) {
+    programs.push_back({prefix + hook, attach, target_prefix + hook, true});
+  }
+  programs.push_back({prefix + mmap_hook, attach, target_prefix + mmap_hook, true});
+  programs.push_back({prefix + free_hook, attach, target_prefix + free_hook, true});
+  return programs;
+}
+
+}  // namespace
 
 std::vector<ProgramSpec> ProgramsFor(Backend backend) {
   switch (backend) {
     case Backend::kLsm:
-      return {
-          {"lsm__task_alloc", AttachKind::kLsm, "task_alloc", true},
-          {"lsm__task_free", AttachKind::kLsm, "task_free", true},
-          {"lsm__bprm_committing_creds", AttachKind::kLsm, "bprm_committing_creds", true},
-      };
+      return SecurityPrograms("lsm__", AttachKind::kLsm, "", "mmap_file", "inode_free_security");
     case Backend::kFentry:
-      return {
-          {"kfunc__security_task_alloc", AttachKind::kFentry, "security_task_alloc", true},
-          {"kfunc__security_task_free", AttachKind::kFentry, "security_task_free", true},
-          {"kfunc__security_bprm_committing_creds", AttachKind::kFentry,
-           "security_bprm_committing_creds", true},
-      };
+      return SecurityPrograms("kfunc__security_", AttachKind::kFentry, "security_", "mmap_file",
+                              "inode_free");
     case Backend::kKprobe:
-      return {
-          {"kprobe__security_task_alloc", AttachKind::kKprobe, "security_task_alloc", true},
-          {"kprobe__security_task_free", AttachKind::kKprobe, "security_task_free", true},
-          {"kprobe__security_bprm_committing_creds", AttachKind::kKprobe,
-           "security_bprm_committing_creds", true},
-      };
-    case Backend::kTracepoint:
-      return {
+      return SecurityPrograms("kprobe__security_", AttachKind::kKprobe, "security_", "mmap_file",
+                              "inode_free");
+    case Backend::kTracepoint: {
+      std::vector<ProgramSpec> programs = {
           {"raw_tracepoint__sched_process_fork", AttachKind::kRawTracepoint, "sched_process_fork",
            true},
           {"raw_tracepoint__sched_process_exec", AttachKind::kRawTracepoint, "sched_process_exec",
@@ -67,6 +84,22 @@ std::vector<ProgramSpec> ProgramsFor(Backend backend) {
           {"raw_tracepoint__sched_process_free", AttachKind::kRawTracepoint, "sched_process_free",
            true},
       };
+      const std::pair<const char*, int> handlers[] = {
+          {"pt_sys_read", PT_SYS_READ},     {"pt_sys_write", PT_SYS_WRITE},
+          {"pt_sys_open", PT_SYS_OPEN},     {"pt_sys_mmap", PT_SYS_MMAP},
+          {"pt_sys_setid", PT_SYS_SETID},   {"pt_sys_setattr", PT_SYS_SETATTR},
+          {"pt_sys_unlink", PT_SYS_UNLINK}, {"pt_sys_rename", PT_SYS_RENAME},
+          {"pt_sys_link", PT_SYS_LINK},     {"pt_sys_mkdir", PT_SYS_MKDIR},
+          {"pt_sys_access", PT_SYS_ACCESS}, {"pt_sys_copy", PT_SYS_COPY},
+      };
+      for (const auto& [function, index] : handlers) {
+        programs.push_back({function, AttachKind::kTailCall, "pt_sys_handlers", true, index});
+      }
+      // Last: the dispatcher, once every handler is in place.
+      programs.push_back(
+          {"raw_tracepoint__sys_exit", AttachKind::kRawTracepoint, "sys_exit", true});
+      return programs;
+    }
   }
   return {};
 }

@@ -16,13 +16,15 @@ enum class AttachKind {
   kFentry,         // bpf_attach_kfunc; target is the kernel function
   kKprobe,         // kprobe on the kernel function
   kRawTracepoint,  // raw tracepoint by name
+  kTailCall,       // not attached: put in the program array `target` at tail_index
 };
 
 struct ProgramSpec {
   std::string function;  // the BPF C function (as BCC's macros name it)
   AttachKind attach;
   std::string target;
-  bool required;  // false: a kernel without this hook loses only its records
+  bool required;        // false: a kernel without this hook loses only its records
+  int tail_index = -1;  // kTailCall: the slot in the program array
 };
 
 // The embedded files whose concatenation is the backend's BPF program.

@@ -1,19 +1,17 @@
-/* fentry backend: the same hooks through the kernel's security_* functions,
- * for kernels that build BPF LSM but do not activate it. */
+/* fentry backend: the security hooks through the kernel's security_*
+ * functions, for kernels that build BPF LSM but do not activate it. */
 
-KFUNC_PROBE(security_task_alloc, struct task_struct *task, unsigned long clone_flags) {
-  pt_on_task_new(ctx, (struct task_struct *)bpf_get_current_task(), task,
-                 clone_flags & PT_CLONE_FLAGS_MASK, 1);
+#define PT_SECURITY_HOOK(hook, args...) KFUNC_PROBE(security_##hook, ##args)
+
+KFUNC_PROBE(security_mmap_file, struct file *file, unsigned long prot, unsigned long flags) {
+  u64 type = flags & 0x0f;
+  if (file)
+    pt_on_mmap(ctx, (struct task_struct *)bpf_get_current_task(), file, prot,
+               type == 0x01 || type == 0x03);
   return 0;
 }
 
-KFUNC_PROBE(security_task_free, struct task_struct *task) {
-  pt_on_exit(ctx, task);
-  pt_on_free(task);
-  return 0;
-}
-
-KFUNC_PROBE(security_bprm_committing_creds, struct linux_binprm *bprm) {
-  pt_on_exec(ctx, (struct task_struct *)bpf_get_current_task(), bprm);
+KFUNC_PROBE(security_inode_free, struct inode *inode) {
+  pt_on_inode_free(ctx, inode);
   return 0;
 }

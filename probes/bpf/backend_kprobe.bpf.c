@@ -1,20 +1,34 @@
 /* kprobe backend: the security_* functions through kprobes, for kernels
- * without BPF trampolines. */
+ * without BPF trampolines. BCC rewrites the parameters of kprobe__
+ * functions in the source text, which a macro-made function defeats; so
+ * each hook is a plain kprobe__ function of ctx that passes the registers
+ * to the typed body. */
 
-int kprobe__security_task_alloc(struct pt_regs *ctx, struct task_struct *task,
-                                unsigned long clone_flags) {
-  pt_on_task_new(ctx, (struct task_struct *)bpf_get_current_task(), task,
-                 clone_flags & PT_CLONE_FLAGS_MASK, 1);
+#define ___pt_kargs0() ctx
+#define ___pt_kargs1(x) ___pt_kargs0(), (void *)PT_REGS_PARM1(ctx)
+#define ___pt_kargs2(x, args...) ___pt_kargs1(args), (void *)PT_REGS_PARM2(ctx)
+#define ___pt_kargs3(x, args...) ___pt_kargs2(args), (void *)PT_REGS_PARM3(ctx)
+#define ___pt_kargs4(x, args...) ___pt_kargs3(args), (void *)PT_REGS_PARM4(ctx)
+#define ___pt_kargs(args...) ___bpf_apply(___pt_kargs, ___bpf_narg(args))(args)
+
+#define PT_SECURITY_HOOK(hook, args...)                                                         \
+  static __always_inline int ____pt_##hook(struct pt_regs *ctx, ##args);                        \
+  int kprobe__security_##hook(struct pt_regs *ctx) {                                            \
+    _Pragma("GCC diagnostic push") _Pragma(                                                     \
+        "GCC diagnostic ignored \"-Wint-conversion\"") return ____pt_##hook(___pt_kargs(args)); \
+    _Pragma("GCC diagnostic pop")                                                               \
+  }                                                                                             \
+  static __always_inline int ____pt_##hook(struct pt_regs *ctx, ##args)
+
+PT_SECURITY_HOOK(mmap_file, struct file *file, unsigned long prot, unsigned long flags) {
+  u64 type = flags & 0x0f;
+  if (file)
+    pt_on_mmap(ctx, (struct task_struct *)bpf_get_current_task(), file, prot,
+               type == 0x01 || type == 0x03);
   return 0;
 }
 
-int kprobe__security_task_free(struct pt_regs *ctx, struct task_struct *task) {
-  pt_on_exit(ctx, task);
-  pt_on_free(task);
-  return 0;
-}
-
-int kprobe__security_bprm_committing_creds(struct pt_regs *ctx, struct linux_binprm *bprm) {
-  pt_on_exec(ctx, (struct task_struct *)bpf_get_current_task(), bprm);
+PT_SECURITY_HOOK(inode_free, struct inode *inode) {
+  pt_on_inode_free(ctx, inode);
   return 0;
 }

@@ -1,19 +1,18 @@
-/* BPF LSM backend: the security hooks themselves (needs "bpf" among the
- * active LSMs). */
+/* BPF LSM backend: programs on the security hooks themselves (needs "bpf"
+ * among the active LSMs). */
 
-LSM_PROBE(task_alloc, struct task_struct *task, unsigned long clone_flags) {
-  pt_on_task_new(ctx, (struct task_struct *)bpf_get_current_task(), task,
-                 clone_flags & PT_CLONE_FLAGS_MASK, 1);
+#define PT_SECURITY_HOOK(hook, args...) LSM_PROBE(hook, ##args)
+
+LSM_PROBE(mmap_file, struct file *file, unsigned long reqprot, unsigned long prot,
+          unsigned long flags) {
+  u64 type = flags & 0x0f;
+  if (file)
+    pt_on_mmap(ctx, (struct task_struct *)bpf_get_current_task(), file, prot,
+               type == 0x01 || type == 0x03);
   return 0;
 }
 
-LSM_PROBE(task_free, struct task_struct *task) {
-  pt_on_exit(ctx, task);
-  pt_on_free(task);
-  return 0;
-}
-
-LSM_PROBE(bprm_committing_creds, struct linux_binprm *bprm) {
-  pt_on_exec(ctx, (struct task_struct *)bpf_get_current_task(), bprm);
+LSM_PROBE(inode_free_security, struct inode *inode) {
+  pt_on_inode_free(ctx, inode);
   return 0;
 }

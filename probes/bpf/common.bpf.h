@@ -1,6 +1,7 @@
 /* Shared by every provtrace BPF program: kernel reads, the global id
  * counter, per-CPU counters, settings, and record emission. The loader
- * prepends core/record.h (with PT_BPF_PROGRAM defined) to this text. */
+ * prepends core/record.h and probes/bpf/state.h (with PT_BPF_PROGRAM
+ * defined) to this text. */
 
 #ifndef __always_inline
 #define __always_inline inline __attribute__((always_inline))
@@ -26,6 +27,10 @@
 
 #define PT_CONTAINER_OF(ptr, type, member) \
   ((type *)((char *)(ptr) - __builtin_offsetof(type, member)))
+
+/* Makes the compiler forget what it knows of var, so that a mask applied
+ * after a range check survives for the verifier to see. */
+#define PT_BARRIER_VAR(var) asm volatile("" : "+r"(var))
 
 /* One counter hands out every node and relation id: the value fetch-add
  * returns (plus one, so that 0 never names anything) is the id, so no id
@@ -72,6 +77,13 @@ static __always_inline void pt_emit(void *ctx, void *record, u32 size) {
     pt_count(PT_COUNTER_EMITTED);
 }
 
+static __always_inline void pt_ref(struct pt_prov *p, struct pt_node_ref *ref) {
+  ref->id = p->id;
+  ref->version = p->version;
+  ref->type = p->node_type;
+  ref->pad = 0;
+}
+
 static __always_inline void pt_emit_relation(void *ctx, u16 type, struct pt_node_ref *from,
                                              struct pt_node_ref *to, u64 flags, s64 offset) {
   struct pt_relation rel = {};
@@ -82,4 +94,15 @@ static __always_inline void pt_emit_relation(void *ctx, u16 type, struct pt_node
   rel.flags = flags;
   rel.offset = offset;
   pt_emit(ctx, &rel, sizeof(rel));
+}
+
+/* A fresh provenance header for a new object. */
+static __always_inline void pt_prov_init(struct pt_prov *p, u16 node_type, u64 flags) {
+  p->id = pt_new_id();
+  p->version = 0;
+  p->flags = flags;
+  p->last_from_id = 0;
+  p->last_from_version = 0;
+  p->last_type = 0;
+  p->node_type = node_type;
 }

@@ -1,29 +1,55 @@
-/* Absolute paths from (vfsmount, dentry), walked in BPF because no helper
- * that resolves a path is allowed on every backend (bpf_d_path is limited
- * to a few LSM/fentry hooks). The walk crosses mount points like d_path. */
+/* Absolute paths, in BPF because no helper that resolves a path is allowed
+ * on every backend (bpf_d_path is limited to a few LSM/fentry hooks):
+ *  - from a (vfsmount, dentry) pair, walked up to the root like d_path;
+ *  - from a user-supplied path relative to a directory (path-based system
+ *    calls), joined and normalized.
+ * Both give the same string for the same file, and the same hash, which is
+ * how path-based calls find their inode in pt_names. */
 
 #define PT_PATH_DEPTH 48
 #define PT_NAME_MASK 255 /* NAME_MAX */
+#define PT_PATH_MASK (PT_PATH_MAX - 1)
+#define PT_BUF_MASK (2 * PT_PATH_MAX - 1)
+#define PT_USER_PATH_MAX 256
 
 struct pt_path_scratch {
-  /* Components are written backwards, ending at PT_PATH_MAX; the slack
-   * after it lets the verifier accept any name length at any offset. */
-  char walk[PT_PATH_MAX + PT_NAME_MASK + 1];
+  /* Walked paths end at PT_PATH_MAX; indexes are masked with PT_BUF_MASK,
+   * so these are twice the largest path, plus room for an 8-byte read at
+   * the last index (pt_hash_path). */
+  char walk[2 * PT_PATH_MAX + 8];
+  char joined[2 * PT_PATH_MAX + 8];
+  char user[PT_USER_PATH_MAX];
+  /* Values passed through memory so the verifier forgets how they were
+   * computed: code after a walk is then verified once, not once per way
+   * the walk can end. */
+  u32 spill[4];
   /* The record that goes out: a path node followed by the path. */
   struct pt_path_node node;
   char path[PT_PATH_MAX];
 };
 BPF_PERCPU_ARRAY(pt_path_scratch_map, struct pt_path_scratch, 1);
 
-/* Writes the path of dentry in mount vfsmnt into scratch->walk, ending at
- * PT_PATH_MAX, and returns where it starts. */
-static __always_inline u32 pt_walk_path(struct pt_path_scratch *scratch, struct vfsmount *vfsmnt,
+static __always_inline struct pt_path_scratch *pt_path_scratch(void) {
+  int zero = 0;
+  return pt_path_scratch_map.lookup(&zero);
+}
+
+/* Returns value as an unknown scalar to the verifier (see spill). */
+static __always_inline u32 pt_forget(struct pt_path_scratch *s, int slot, u32 value) {
+  volatile u32 *cell = &s->spill[slot & 3];
+  *cell = value;
+  return *cell;
+}
+
+/* Writes the path of dentry in mount vfsmnt into s->walk, ending at
+ * PT_PATH_MAX, and returns where it starts (always >= 1). */
+static __always_inline u32 pt_walk_path(struct pt_path_scratch *s, struct vfsmount *vfsmnt,
                                         struct dentry *dentry) {
   struct mount *mnt = PT_CONTAINER_OF(vfsmnt, struct mount, mnt);
   u32 pos = PT_PATH_MAX;
   int truncated = 0;
 
-#pragma unroll
+#pragma clang loop unroll(disable)
   for (int i = 0; i < PT_PATH_DEPTH; i++) {
     struct dentry *root = PT_READ(vfsmnt, mnt_root);
     struct dentry *parent = PT_READ(dentry, d_parent);
@@ -44,40 +70,140 @@ static __always_inline u32 pt_walk_path(struct pt_path_scratch *scratch, struct 
       break;
     }
     pos -= len;
-    bpf_probe_read_kernel(&scratch->walk[pos & (PT_PATH_MAX - 1)], len, name);
+    bpf_probe_read_kernel(&s->walk[pos & PT_BUF_MASK], len, name);
     pos -= 1;
-    scratch->walk[pos & (PT_PATH_MAX - 1)] = '/';
+    s->walk[pos & PT_BUF_MASK] = '/';
     dentry = parent;
+    /* Without this the verifier follows every combination of mount
+     * crossings and name lengths; forgotten, each step is checked once. */
+    pos = pt_forget(s, 0, pos) & PT_PATH_MASK;
   }
   if (pos == PT_PATH_MAX) {
     pos -= 1;
-    scratch->walk[pos & (PT_PATH_MAX - 1)] = '/';
+    s->walk[pos & PT_BUF_MASK] = '/';
   }
   if (truncated) pt_count(PT_COUNTER_PATH_TRUNCATED);
-  return pos;
+  pos = pt_forget(s, 0, pos) & PT_PATH_MASK;
+  return pos ? pos : PT_PATH_MAX - 1;
 }
 
-/* Emits a path node for (vfsmnt, dentry) and returns its reference. */
-static __always_inline int pt_emit_path_node(void *ctx, struct vfsmount *vfsmnt,
-                                             struct dentry *dentry, struct pt_node_ref *ref) {
-  int zero = 0;
-  struct pt_path_scratch *scratch = pt_path_scratch_map.lookup(&zero);
-  if (!scratch) return -1;
-  u32 start = pt_walk_path(scratch, vfsmnt, dentry);
-  if (start == 0 || start >= PT_PATH_MAX) return -1;
-  u32 len = (PT_PATH_MAX - start) & (PT_PATH_MAX - 1);
-  bpf_probe_read_kernel(scratch->path, len, &scratch->walk[start & (PT_PATH_MAX - 1)]);
-  scratch->path[len & (PT_PATH_MAX - 1)] = 0;
+#define PT_HASH_TAIL 512 /* bytes hashed: the end of the path, and its length */
 
+/* A hash of the path buf[start, start + len): its length and its last
+ * PT_HASH_TAIL bytes, eight at a time. (Each loop step is a branch the
+ * verifier keeps pending, and it keeps at most 8192: hashing a whole path
+ * byte by byte is beyond it.) */
+static __always_inline u64 pt_hash_path(struct pt_path_scratch *s, const char *buf, u32 start,
+                                        u32 len) {
+  u64 hash = 14695981039346656037ULL ^ len;
+  if (len > PT_HASH_TAIL) {
+    start += len - PT_HASH_TAIL;
+    len = PT_HASH_TAIL;
+  }
+  u32 words = len / 8;
+  /* Compared through memory each step: otherwise the compiler folds the
+   * two bounds into one loop count the verifier cannot bound. */
+  volatile u32 *limit = &s->spill[3];
+  *limit = words;
+#pragma clang loop unroll(disable)
+  for (u32 i = 0; i < PT_HASH_TAIL / 8; i++) {
+    if (i >= *limit) break;
+    hash ^= *(u64 *)&buf[(start + i * 8) & PT_BUF_MASK];
+    hash *= 1099511628211ULL;
+    hash ^= hash >> 29;
+  }
+  u32 left = len & 7;
+  if (left) {
+    u64 word = *(u64 *)&buf[(start + words * 8) & PT_BUF_MASK];
+    hash ^= word & ((1ULL << (left * 8)) - 1);
+    hash *= 1099511628211ULL;
+    hash ^= hash >> 29;
+  }
+  return hash;
+}
+
+/* Emits a path node for buf[start, start + len) and returns its reference. */
+static __always_inline int pt_emit_path(void *ctx, struct pt_path_scratch *s, const char *buf,
+                                        u32 start, u32 len, u16 flags, struct pt_node_ref *ref) {
+  if (len == 0 || len >= PT_PATH_MAX) return -1;
+  PT_BARRIER_VAR(len);
+  len &= PT_PATH_MASK;
+  bpf_probe_read_kernel(s->path, len, &buf[start & PT_BUF_MASK]);
+  s->path[len & PT_PATH_MASK] = 0;
   ref->id = pt_new_id();
   ref->version = 0;
   ref->type = PT_NODE_PATH;
+  ref->pad = 0;
   u32 size = sizeof(struct pt_path_node) + len + 1;
-  pt_header(&scratch->node.node.hdr, PT_KIND_NODE, size, PT_NODE_PATH, 0);
-  scratch->node.node.id = ref->id;
-  scratch->node.node.version = 0;
-  scratch->node.path_len = len;
+  pt_header(&s->node.node.hdr, PT_KIND_NODE, size, PT_NODE_PATH, flags);
+  s->node.node.id = ref->id;
+  s->node.node.version = 0;
+  s->node.path_len = len;
   if (size > sizeof(struct pt_path_node) + PT_PATH_MAX) return -1;
-  pt_emit(ctx, &scratch->node, size);
+  pt_emit(ctx, &s->node, size);
   return 0;
+}
+
+/* A user path joined to the directory it is relative to. */
+struct pt_joined {
+  u32 len; /* bytes of s->joined */
+};
+
+/* Builds in s->joined the absolute path of user_path: a relative path is
+ * joined to base (the walked path at s->walk[base_start..]), a leading
+ * "./" and a trailing '/' dropped. Other "." and ".." components and
+ * symbolic links are left as written: such a path matches no name in
+ * pt_names, and the call is recorded against a path node. (There is no
+ * character-by-character normalization: the verifier would have to
+ * explore every way it can branch.) */
+static __always_inline int pt_join_user_path(struct pt_path_scratch *s, u32 base_start,
+                                             const char *user_path, struct pt_joined *out) {
+  long ulen = bpf_probe_read_user_str(s->user, sizeof(s->user), user_path);
+  if (ulen <= 1) return -1; /* empty */
+  ulen -= 1;
+  if (ulen >= PT_USER_PATH_MAX - 1) return -1; /* too long to resolve */
+  u32 skip = 0;
+  if (s->user[0] == '.' && s->user[1] == '/') skip = 2;
+  if (ulen > 1 && s->user[(ulen - 1) & (PT_USER_PATH_MAX - 1)] == '/') ulen -= 1;
+  if ((u32)ulen <= skip) return -1;
+  u32 n = 0;
+  if (s->user[0] != '/') {
+    if (base_start == 0 || base_start >= PT_PATH_MAX) return -1;
+    u32 base_len = PT_PATH_MAX - base_start;
+    PT_BARRIER_VAR(base_len);
+    base_len &= PT_PATH_MASK;
+    if (base_len > 1) { /* the root contributes only the '/' added below */
+      bpf_probe_read_kernel(s->joined, base_len, &s->walk[base_start & PT_BUF_MASK]);
+      n = base_len;
+    }
+    s->joined[n & PT_BUF_MASK] = '/';
+    n += 1;
+  }
+  u32 rest = (u32)ulen - skip;
+  PT_BARRIER_VAR(rest);
+  rest &= PT_USER_PATH_MAX - 1;
+  n &= PT_PATH_MASK;
+  bpf_probe_read_kernel(&s->joined[n], rest, &s->user[skip & (PT_USER_PATH_MAX - 1)]);
+  n = pt_forget(s, 1, n + rest) & PT_BUF_MASK;
+  if (n == 0 || n >= PT_PATH_MAX) return -1;
+  out->len = n;
+  return 0;
+}
+
+/* The length of the parent directory's path of s->joined[0, len): up to
+ * its last '/' (0 for the root). Only the last PT_USER_PATH_MAX bytes are
+ * searched: the part a user path added. */
+static __always_inline u32 pt_joined_parent(struct pt_path_scratch *s, u32 len) {
+  u32 parent = 0;
+  volatile u32 *limit = &s->spill[3]; /* see pt_hash_path */
+  *limit = len;
+#pragma clang loop unroll(disable)
+  for (u32 i = 1; i < PT_USER_PATH_MAX; i++) {
+    if (i > *limit) break;
+    if (s->joined[(len - i) & PT_BUF_MASK] == '/') {
+      parent = len - i;
+      break;
+    }
+  }
+  return pt_forget(s, 2, parent) & PT_PATH_MASK;
 }

@@ -8,22 +8,71 @@
 #include <linux/types.h>
 #endif
 
-enum pt_task_state_flags {
-  PT_TASK_IGNORED = 1 << 0,      /* provtrace itself, or outside the scope */
-  PT_TASK_NODE_PENDING = 1 << 1, /* created before its pid was assigned */
+enum pt_prov_flags {
+  PT_PROV_IGNORED = 1 << 0,       /* provtrace itself, or outside the scope */
+  PT_PROV_NODE_PENDING = 1 << 1,  /* made before its attributes were known */
+  PT_PROV_HAS_OUTGOING = 1 << 2,  /* passed information on since its last version */
+  PT_PROV_NAME_RECORDED = 1 << 3, /* an inode whose path node is out */
+  PT_PROV_AWAIT_EXEC = 1 << 4,    /* a scope root: recorded from its exec on */
 };
 
-/* pt_tasks: keyed by the task_struct's address, which is unique while the
- * task lives; the entry is deleted when the task is freed, so a reused
- * address is always a fresh key. */
-struct pt_task_state {
+/* What every tracked object has (CamFlow's struct provenance): identity,
+ * version, and what edge compression needs — the last relation received. */
+struct pt_prov {
   __u64 id;
+  __u64 flags; /* enum pt_prov_flags; 64-bit for BPF atomics */
+  __u64 last_from_id;
   __u32 version;
-  __u32 flags; /* enum pt_task_state_flags */
-  __u32 tid;   /* for diagnostics and tests */
+  __u32 last_from_version;
+  __u16 last_type;
+  __u16 node_type; /* enum pt_node_type */
   __u32 pad;
 };
 
+/* pt_tasks: keyed by the task_struct's address, unique while the task
+ * lives; deleted when the task is freed, so a reused address is a fresh
+ * key. */
+struct pt_task_state {
+  struct pt_prov prov;
+  __u64 cred; /* the cred whose process_memory the task last used */
+  __u32 tid;  /* for diagnostics and tests */
+  __u32 pad;
+};
+
+/* pt_creds: keyed by the cred's address. Backends without a cred free hook
+ * tell a reused address from the cred they saw by its owner (thread group
+ * id and start time): a mismatch is a new object. */
+struct pt_cred_state {
+  struct pt_prov prov; /* first: the state is found from its prov */
+  __u32 tgid;
+  __u32 uid; /* effective; creds never change once in use */
+  __u32 gid;
+  __u32 pad;
+  __u64 owner_start; /* start_time of the thread group leader */
+};
+
+/* pt_inodes: keyed by the inode's address, checked against the inode's
+ * number, generation and superblock for backends without a free hook. */
+struct pt_inode_state {
+  struct pt_prov prov;
+  __u64 ino;
+  __u64 sb;
+  __u32 generation;
+  __u32 pad;
+};
+
+/* pt_names: hash of an absolute path -> the inode last seen under it, so
+ * path-based calls can name their inode on backends that only see the
+ * path (tracepoints). */
+struct pt_name_entry {
+  __u64 inode; /* key into pt_inodes */
+  __u64 ino;
+  __u64 sb;
+};
+
 #define PT_TASK_CAPACITY 131072
+#define PT_CRED_CAPACITY 65536
+#define PT_INODE_CAPACITY 262144
+#define PT_NAME_CAPACITY 262144
 
 #endif /* PROVTRACE_PROBES_BPF_STATE_H_ */

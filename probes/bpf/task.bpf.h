@@ -1,6 +1,6 @@
-/* Task provenance: the bodies of the task hooks, over the per-task state
- * of probes/bpf/state.h. Each backend file only adapts its hook's
- * arguments and calls these, so every backend records the same graph. */
+/* Tasks: state, first touch, clone and exit. Each backend file only adapts
+ * its hook's arguments and calls these bodies, so every backend records
+ * the same graph. */
 
 BPF_F_TABLE("hash", u64, struct pt_task_state, pt_tasks, PT_TASK_CAPACITY, BPF_F_NO_PREALLOC);
 
@@ -25,43 +25,19 @@ static __always_inline u64 pt_shared_clone_flags(struct task_struct *parent,
   return flags;
 }
 
-static __always_inline void pt_task_ref(struct pt_task_state *st, struct pt_node_ref *ref) {
-  ref->id = st->id;
-  ref->version = st->version;
-  ref->type = PT_NODE_TASK;
-  ref->pad = 0;
-}
-
-static __always_inline void pt_emit_task_node(void *ctx, struct task_struct *task,
-                                              struct pt_task_state *st, u16 flags) {
-  struct pt_task_node n = {};
-  pt_header(&n.node.hdr, PT_KIND_NODE, sizeof(n), PT_NODE_TASK, flags);
-  n.node.id = st->id;
-  n.node.version = st->version;
-  n.pid = PT_READ(task, tgid);
-  n.tid = PT_READ(task, pid);
-  struct task_struct *parent = PT_READ(task, real_parent);
-  if (parent) n.ppid = PT_READ(parent, tgid);
-  const struct cred *cred = PT_READ(task, cred);
-  if (cred) {
-    n.uid = PT_READ(cred, euid.val);
-    n.gid = PT_READ(cred, egid.val);
-  }
-  PT_READ_INTO(n.comm, task, comm);
-  pt_emit(ctx, &n, sizeof(n));
-}
-
-/* How a task first seen now is recorded: provtrace's own threads never are;
- * in a scoped capture only the scope roots (and, through fork, their
+/* How a task first seen now is recorded: provtrace's own threads never
+ * are; in a scoped capture only the scope roots (and, through fork, their
  * descendants) are. */
-static __always_inline u32 pt_task_initial_flags(struct task_struct *task) {
+static __always_inline u64 pt_task_initial_flags(struct task_struct *task) {
   struct pt_config *config = pt_config_get();
-  if (!config) return PT_TASK_IGNORED;
+  if (!config) return PT_PROV_IGNORED;
   u32 tgid = PT_READ(task, tgid);
-  if (tgid == config->self_tgid) return PT_TASK_IGNORED;
+  if (tgid == config->self_tgid) return PT_PROV_IGNORED;
   if (config->scoped) {
     u32 tid = PT_READ(task, pid);
-    if (!pt_scope_roots.lookup(&tid)) return PT_TASK_IGNORED;
+    /* A root is provtrace's child, held until the probes are in place:
+     * what it does before it execs the command is provtrace's doing. */
+    return pt_scope_roots.lookup(&tid) ? PT_PROV_AWAIT_EXEC : PT_PROV_IGNORED;
   }
   return 0;
 }
@@ -73,9 +49,9 @@ static __always_inline struct pt_task_state *pt_task_touch(void *ctx, struct tas
   struct pt_task_state *st = pt_tasks.lookup(&key);
   if (!st) {
     struct pt_task_state fresh = {};
-    fresh.id = pt_new_id();
-    fresh.flags = pt_task_initial_flags(task);
+    pt_prov_init(&fresh.prov, PT_NODE_TASK, pt_task_initial_flags(task));
     fresh.tid = PT_READ(task, pid);
+    fresh.cred = (u64)PT_READ(task, cred);
     int err = pt_tasks.insert(&key, &fresh);
     st = pt_tasks.lookup(&key);
     if (!st) {
@@ -83,77 +59,25 @@ static __always_inline struct pt_task_state *pt_task_touch(void *ctx, struct tas
       return 0;
     }
     /* err != 0 with an entry present: another CPU made it first. */
-    if (err == 0 && !(st->flags & PT_TASK_IGNORED))
-      pt_emit_task_node(ctx, task, st, PT_NODE_HISTORY_UNKNOWN);
+    if (err == 0 && !(st->prov.flags & (PT_PROV_IGNORED | PT_PROV_AWAIT_EXEC)))
+      pt_emit_task_node(ctx, task, &st->prov, PT_NODE_HISTORY_UNKNOWN);
   }
-  if ((st->flags & PT_TASK_NODE_PENDING) && PT_READ(task, pid) != 0) {
-    st->flags &= ~PT_TASK_NODE_PENDING;
+  if ((st->prov.flags & PT_PROV_NODE_PENDING) && PT_READ(task, pid) != 0) {
+    __sync_fetch_and_and(&st->prov.flags, ~PT_PROV_NODE_PENDING);
     st->tid = PT_READ(task, pid);
-    if (!(st->flags & PT_TASK_IGNORED)) pt_emit_task_node(ctx, task, st, 0);
+    if (!(st->prov.flags & PT_PROV_IGNORED)) pt_emit_task_node(ctx, task, &st->prov, 0);
   }
   return st;
 }
 
-/* A new task. pending: the hook runs before the child's pid exists (LSM
- * task_alloc), so its node is emitted when it is next touched. */
-static __always_inline void pt_on_task_new(void *ctx, struct task_struct *parent,
-                                           struct task_struct *child, u64 clone_flags,
-                                           int pending) {
-  struct pt_task_state *pst = pt_task_touch(ctx, parent);
-  if (!pst) return;
-  struct pt_task_state cst = {};
-  cst.id = pt_new_id();
-  cst.flags = pst->flags & PT_TASK_IGNORED;
-  if (pending) cst.flags |= PT_TASK_NODE_PENDING;
-  cst.tid = PT_READ(child, pid);
-  u64 key = (u64)child;
-  if (pt_tasks.update(&key, &cst) != 0) {
-    pt_count(PT_COUNTER_STATE_FULL);
-    return;
-  }
-  if (cst.flags & PT_TASK_IGNORED) return;
-  if (!pending) pt_emit_task_node(ctx, child, &cst, 0);
-  struct pt_node_ref from, to;
-  pt_task_ref(pst, &from);
-  pt_task_ref(&cst, &to);
-  pt_emit_relation(ctx, PT_REL_CLONE, &from, &to, clone_flags, -1);
-}
-
-/* A new version of a task, joined to the previous one by a relation of the
- * given type; returns the new version's reference in `now`. */
-static __always_inline void pt_task_new_version(void *ctx, struct task_struct *task,
-                                                struct pt_task_state *st, u16 relation,
-                                                struct pt_node_ref *now) {
-  struct pt_node_ref before;
-  pt_task_ref(st, &before);
-  st->version += 1;
-  pt_task_ref(st, now);
-  pt_emit_task_node(ctx, task, st, 0);
-  pt_emit_relation(ctx, relation, &before, now, 0, -1);
-}
-
-static __always_inline void pt_on_exec(void *ctx, struct task_struct *task,
-                                       struct linux_binprm *bprm) {
+/* The state of a task that is being recorded, or NULL. */
+static __always_inline struct pt_task_state *pt_task_recorded(void *ctx, struct task_struct *task) {
   struct pt_task_state *st = pt_task_touch(ctx, task);
-  if (!st || (st->flags & PT_TASK_IGNORED)) return;
-  struct pt_node_ref now, exe;
-  pt_task_new_version(ctx, task, st, PT_REL_VERSION_ACTIVITY, &now);
-  struct file *file = PT_READ(bprm, file);
-  if (!file) return;
-  struct vfsmount *mnt = PT_READ(file, f_path.mnt);
-  struct dentry *dentry = PT_READ(file, f_path.dentry);
-  if (pt_emit_path_node(ctx, mnt, dentry, &exe) == 0)
-    pt_emit_relation(ctx, PT_REL_EXEC, &exe, &now, 0, -1);
+  if (!st || (st->prov.flags & (PT_PROV_IGNORED | PT_PROV_AWAIT_EXEC))) return 0;
+  return st;
 }
 
-static __always_inline void pt_on_exit(void *ctx, struct task_struct *task) {
-  struct pt_task_state *st = pt_task_touch(ctx, task);
-  if (!st || (st->flags & PT_TASK_IGNORED)) return;
-  struct pt_node_ref now;
-  pt_task_new_version(ctx, task, st, PT_REL_TERMINATE_TASK, &now);
-}
-
-static __always_inline void pt_on_free(struct task_struct *task) {
+static __always_inline void pt_on_task_free(struct task_struct *task) {
   u64 key = (u64)task;
   pt_tasks.delete(&key);
 }

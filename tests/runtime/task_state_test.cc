@@ -1,5 +1,6 @@
-// Per-task state is freed with the task: after 1,000 short-lived processes
-// the task map is back where it started, and none of their entries remain.
+// Per-object state is freed with its object: after 1,000 short-lived
+// processes the task and process-memory maps are back where they started,
+// and none of their entries remain.
 #include <bpf/bpf.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
@@ -7,10 +8,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <optional>
 #include <set>
 #include <thread>
 #include <vector>
 
+#include "cli/command.h"
 #include "core/decoder.h"
 #include "core/source.h"
 #include "probes/bpf/state.h"
@@ -28,6 +31,10 @@ class CountingHandler : public RecordHandler {
     if (DecodeRecord(data, size, &rec) != DecodeError::kNone) {
       ++bad;
       return;
+    }
+    if (rec.kind == DecodedRecord::Kind::kNode && rec.node.type == NodeType::kTask) {
+      tids.insert(rec.node.task.tid);
+      tgids.insert(rec.node.task.pid);
     }
     if (rec.kind == DecodedRecord::Kind::kRelation) {
       switch (rec.relation.type) {
@@ -47,6 +54,7 @@ class CountingHandler : public RecordHandler {
   }
   void OnLost(const Lost& lost) override { this->lost += lost.count; }
   int clones = 0, thread_clones = 0, execs = 0, terminates = 0, bad = 0;
+  std::set<uint32_t> tids, tgids;
   uint64_t lost = 0;
 };
 
@@ -64,10 +72,34 @@ std::set<uint32_t> TidsWithState(int map_fd) {
   return tids;
 }
 
-TEST(TaskStateTest, StateIsFreedWithTheTask) {
+// Thread group ids owning process-memory state in pt_creds.
+std::set<uint32_t> TgidsWithCredState(int map_fd) {
+  std::set<uint32_t> tgids;
+  uint64_t key = 0, next = 0;
+  const void* previous = nullptr;
+  while (bpf_map_get_next_key(map_fd, previous, &next) == 0) {
+    pt_cred_state state;
+    if (bpf_map_lookup_elem(map_fd, &next, &state) == 0) tgids.insert(state.tgid);
+    key = next;
+    previous = &key;
+  }
+  return tgids;
+}
+
+TEST(TaskStateTest, StateIsFreedWithItsObject) {
   if (!testing::IsRoot()) GTEST_SKIP() << "needs root to load BPF programs";
+  constexpr int kProcesses = 1000;
+  // A shell that runs /bin/true 1,000 times, held until the probes are in
+  // place and scoped to, as `provtrace -- COMMAND` does.
+  std::optional<cli::HeldCommand> shell;
+  ASSERT_TRUE(cli::HeldCommand::Spawn({"/bin/sh", "-c",
+                                       "i=0; while [ $i -lt " + std::to_string(kProcesses) +
+                                           " ]; do /bin/true; i=$((i+1)); done"},
+                                      &shell)
+                  .ok());
   SessionOptions options;
-  options.scope_roots = {static_cast<uint32_t>(getpid())};  // this test's children only
+  options.self_tgid = static_cast<uint32_t>(getpid());
+  options.scope_roots = {static_cast<uint32_t>(shell->pid())};
   options.cache_root = testing::MakeTempDir() + "/cache";
   std::unique_ptr<ProbeSession> session;
   Status opened = ProbeSession::Open(options, &session);
@@ -76,61 +108,57 @@ TEST(TaskStateTest, StateIsFreedWithTheTask) {
   std::unique_ptr<PerfTransport> transport;
   ASSERT_TRUE(PerfTransport::Open(session->events_map_fd(), 256, &handler, &transport).ok());
   int tasks = session->MapFd("pt_tasks");
+  int creds = session->MapFd("pt_creds");
   ASSERT_GE(tasks, 0);
+  ASSERT_GE(creds, 0);
+  size_t tasks_before = 0, creds_before = 0;
+  ASSERT_TRUE(session->CountEntries("pt_tasks", &tasks_before).ok());
+  ASSERT_TRUE(session->CountEntries("pt_creds", &creds_before).ok());
 
-  // A reader thread keeps the buffers drained while the processes run.
-  std::atomic<bool> done{false};
-  std::thread reader([&] {
-    while (!done) transport->Poll(50);
-  });
-
-  size_t before = 0;
-  ASSERT_TRUE(session->CountEntries("pt_tasks", &before).ok());
-  constexpr int kProcesses = 1000;
-  std::set<uint32_t> children;
-  for (int i = 0; i < kProcesses; ++i) {
-    pid_t pid = fork();
-    if (pid == 0) {
-      execl("/bin/true", "true", nullptr);
-      _exit(127);
-    }
-    ASSERT_GT(pid, 0);
-    children.insert(static_cast<uint32_t>(pid));
-    int status;
-    ASSERT_EQ(waitpid(pid, &status, 0), pid);
-    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-  }
+  shell->Release();
+  int status = -1;
+  std::string how;
+  while (!shell->Exited(&status, &how)) transport->Poll(50);
+  ASSERT_EQ(status, 0) << how;
 
   // Tasks are freed after an RCU grace period; give them time.
-  std::set<uint32_t> leftover;
+  std::set<uint32_t> leftover_tasks, leftover_creds;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   do {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    leftover.clear();
+    transport->Poll(100);
+    leftover_tasks.clear();
     for (uint32_t tid : TidsWithState(tasks)) {
-      if (children.count(tid)) leftover.insert(tid);
+      if (handler.tids.count(tid)) leftover_tasks.insert(tid);
     }
-  } while (!leftover.empty() && std::chrono::steady_clock::now() < deadline);
-  size_t after = 0;
-  ASSERT_TRUE(session->CountEntries("pt_tasks", &after).ok());
-  done = true;
-  reader.join();
+    leftover_creds.clear();
+    for (uint32_t tgid : TgidsWithCredState(creds)) {
+      if (handler.tgids.count(tgid)) leftover_creds.insert(tgid);
+    }
+  } while ((!leftover_tasks.empty() || !leftover_creds.empty()) &&
+           std::chrono::steady_clock::now() < deadline);
   transport->Drain();
+  size_t tasks_after = 0, creds_after = 0;
+  ASSERT_TRUE(session->CountEntries("pt_tasks", &tasks_after).ok());
+  ASSERT_TRUE(session->CountEntries("pt_creds", &creds_after).ok());
 
-  EXPECT_TRUE(leftover.empty()) << leftover.size() << " exited children still have state";
-  // Other processes on the machine come and go too (they get state even
+  EXPECT_GE(handler.tids.size(), static_cast<size_t>(kProcesses + 1));
+  EXPECT_TRUE(leftover_tasks.empty()) << leftover_tasks.size() << " exited tasks still have state";
+  EXPECT_TRUE(leftover_creds.empty())
+      << leftover_creds.size() << " exited processes still have process-memory state";
+  // Other processes on the machine come and go too (tasks get state even
   // outside the scope), so allow a little churn; a leak would be 1,000.
-  EXPECT_LE(after, before + 50) << "before " << before << ", after " << after;
+  EXPECT_LE(tasks_after, tasks_before + 50) << "before " << tasks_before;
+  EXPECT_LE(creds_after, creds_before + 50) << "before " << creds_before;
   Counters counters{};
   ASSERT_TRUE(session->ReadCounters(&counters).ok());
   EXPECT_EQ(counters[PT_COUNTER_STATE_FULL], 0u);
   EXPECT_EQ(counters[PT_COUNTER_OUTPUT_FAILED], 0u);
   EXPECT_EQ(handler.lost, 0u);
   EXPECT_EQ(handler.bad, 0);
-  // Every process, and the reader thread (a task of this traced process).
+  // The shell's forks, its exec and theirs, and every exit.
   EXPECT_EQ(handler.clones, kProcesses);
-  EXPECT_EQ(handler.thread_clones, 1);
-  EXPECT_EQ(handler.execs, kProcesses);
+  EXPECT_EQ(handler.thread_clones, 0);
+  EXPECT_EQ(handler.execs, kProcesses + 1);
   EXPECT_EQ(handler.terminates, kProcesses + 1);
 }
 

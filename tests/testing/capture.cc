@@ -83,6 +83,58 @@ std::vector<const Record*> Capture::RelationsBetween(std::string_view type, uint
   return out;
 }
 
+std::vector<const Record*> Capture::RelationsTo(std::string_view type, uint64_t to_id) const {
+  std::vector<const Record*> out;
+  for (const Record* r : Relations(type)) {
+    if (EndpointId(*r, "to") == to_id) out.push_back(r);
+  }
+  return out;
+}
+
+std::vector<const Record*> Capture::RelationsFrom(std::string_view type, uint64_t from_id) const {
+  std::vector<const Record*> out;
+  for (const Record* r : Relations(type)) {
+    if (EndpointId(*r, "from") == from_id) out.push_back(r);
+  }
+  return out;
+}
+
+std::vector<uint64_t> Capture::NamedIds(std::string_view path, std::string_view type) const {
+  std::set<uint64_t> ids;
+  for (const Record* named : Relations("named")) {
+    const Record* from = Node(EndpointId(*named, "from"), EndpointVersion(*named, "from"));
+    if (from == nullptr || Str(*from, "path") != path) continue;
+    uint64_t to = EndpointId(*named, "to");
+    const Record* node = AnyVersion(to);
+    if (node != nullptr && (type.empty() || Str(*node, "type") == type)) ids.insert(to);
+  }
+  return std::vector<uint64_t>(ids.begin(), ids.end());
+}
+
+const Record* Capture::AnyVersion(uint64_t id) const {
+  auto it = nodes_.lower_bound({id, 0});
+  return it != nodes_.end() && it->first.first == id ? it->second : nullptr;
+}
+
+bool Capture::Reachable(uint64_t from_id, uint32_t from_version, uint64_t to_id) const {
+  using Key = std::pair<uint64_t, uint32_t>;
+  std::map<Key, std::vector<Key>> edges;
+  for (const Record* r : Relations()) {
+    edges[{EndpointId(*r, "from"), EndpointVersion(*r, "from")}].push_back(
+        {EndpointId(*r, "to"), EndpointVersion(*r, "to")});
+  }
+  std::set<Key> seen;
+  std::vector<Key> todo = {{from_id, from_version}};
+  while (!todo.empty()) {
+    Key k = todo.back();
+    todo.pop_back();
+    if (k.first == to_id) return true;
+    if (!seen.insert(k).second) continue;
+    for (const Key& next : edges[k]) todo.push_back(next);
+  }
+  return false;
+}
+
 std::vector<std::string> Capture::DanglingEndpoints() const {
   std::vector<std::string> out;
   for (const Record* r : Relations()) {

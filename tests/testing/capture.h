@@ -31,6 +31,19 @@ class Capture {
   std::vector<const Record*> RelationsBetween(std::string_view type, uint64_t from_id,
                                               uint64_t to_id) const;
 
+  // Relations of `type` ("" for any) into node id (any version).
+  std::vector<const Record*> RelationsTo(std::string_view type, uint64_t to_id) const;
+  // Relations of `type` ("" for any) out of node id (any version).
+  std::vector<const Record*> RelationsFrom(std::string_view type, uint64_t from_id) const;
+  // Ids of the nodes a path node naming `path` is joined to by `named`, of
+  // node type `type` ("" for any).
+  std::vector<uint64_t> NamedIds(std::string_view path, std::string_view type = "") const;
+  // Some version of node id, for its attributes; nullptr if none.
+  const Record* AnyVersion(uint64_t id) const;
+  // Whether information can flow from (from_id, from_version) to some
+  // version of to_id along relations.
+  bool Reachable(uint64_t from_id, uint32_t from_version, uint64_t to_id) const;
+
   // Relation endpoints with no node record, as "id:version" strings.
   std::vector<std::string> DanglingEndpoints() const;
   // True when the relations form a DAG over (id, version) pairs.

@@ -52,6 +52,49 @@ TEST(DecoderTest, DecodesRelation) {
   EXPECT_EQ(rec.relation.time_ns, 777u);
 }
 
+TEST(DecoderTest, DecodesATaskRecordOfTheFirstPublishedSize) {
+  auto bytes = TaskRecord(7, 0, 100, 101, "sh");
+  bytes.resize(PT_TASK_NODE_MIN_SIZE);
+  uint16_t size = PT_TASK_NODE_MIN_SIZE;
+  memcpy(bytes.data() + 2, &size, 2);
+  DecodedRecord rec;
+  ASSERT_EQ(DecodeRecord(bytes.data(), bytes.size(), &rec), DecodeError::kNone);
+  EXPECT_EQ(rec.node.task.tid, 101u);
+  EXPECT_STREQ(rec.node.task.comm, "sh");
+  EXPECT_EQ(rec.node.task.vpid, 0u);  // appended later: absent, so zero
+  EXPECT_EQ(rec.node.task.netns, 0u);
+}
+
+TEST(DecoderTest, DecodesProcessMemoryInodeAndArgv) {
+  DecodedRecord rec;
+  auto proc = testing::ProcRecord(3, 1, 500, 1000);
+  ASSERT_EQ(DecodeRecord(proc.data(), proc.size(), &rec), DecodeError::kNone);
+  EXPECT_EQ(rec.node.type, NodeType::kProcessMemory);
+  EXPECT_EQ(rec.node.proc.tgid, 500u);
+  EXPECT_EQ(rec.node.proc.uid, 1000u);
+
+  auto inode = testing::InodeRecord(4, 2, PT_NODE_DIRECTORY, 77, 040755);
+  ASSERT_EQ(DecodeRecord(inode.data(), inode.size(), &rec), DecodeError::kNone);
+  EXPECT_EQ(rec.node.type, NodeType::kDirectory);
+  EXPECT_TRUE(IsInodeType(rec.node.type));
+  EXPECT_EQ(rec.node.inode.ino, 77u);
+  EXPECT_EQ(rec.node.inode.mode, 040755u);
+
+  auto argv = testing::StringsRecord(5, PT_NODE_ARGV, {"ls", "-l", ""});
+  ASSERT_EQ(DecodeRecord(argv.data(), argv.size(), &rec), DecodeError::kNone);
+  EXPECT_EQ(rec.node.type, NodeType::kArgv);
+  EXPECT_EQ(rec.node.string_count, 3u);
+  EXPECT_EQ(rec.node.strings, std::string_view("ls\0-l\0\0", 7));
+}
+
+TEST(DecoderTest, RejectsStringsLongerThanTheirRecord) {
+  auto argv = testing::StringsRecord(5, PT_NODE_ARGV, {"ls"});
+  uint32_t len = 100;
+  memcpy(argv.data() + offsetof(pt_strings_node, len), &len, 4);
+  DecodedRecord rec;
+  EXPECT_EQ(DecodeRecord(argv.data(), argv.size(), &rec), DecodeError::kBadString);
+}
+
 TEST(DecoderTest, IgnoresTransportPaddingAfterTheRecord) {
   auto bytes = TaskRecord(1, 0, 1, 1, "init");
   size_t size = bytes.size();
@@ -147,7 +190,12 @@ TEST(RecordLayoutTest, SizesAndOffsetsAreStable) {
   EXPECT_EQ(sizeof(pt_record_header), 16u);
   EXPECT_EQ(sizeof(pt_node_ref), 16u);
   EXPECT_EQ(sizeof(pt_node_common), 32u);
-  EXPECT_EQ(sizeof(pt_task_node), 72u);
+  EXPECT_EQ(sizeof(pt_task_node), 120u);
+  EXPECT_EQ(offsetof(pt_task_node, vpid), PT_TASK_NODE_MIN_SIZE);
+  EXPECT_EQ(sizeof(pt_proc_node), 48u);
+  EXPECT_EQ(sizeof(pt_inode_node), 72u);
+  EXPECT_EQ(sizeof(pt_strings_node), 40u);
+  EXPECT_EQ(sizeof(pt_machine_node), 360u);
   EXPECT_EQ(sizeof(pt_path_node), 40u);
   EXPECT_EQ(sizeof(pt_relation), 72u);
   EXPECT_EQ(offsetof(pt_relation, from), 24u);

@@ -74,6 +74,26 @@ TEST(JsonLinesTest, MatchesGoldenFile) {
   EXPECT_EQ(Render(SkeletonStream()), Golden("skeleton.jsonl"));
 }
 
+// The graph's other node kinds.
+std::vector<std::vector<uint8_t>> EntityStream() {
+  return {
+      testing::ProcRecord(10, 0, 500, 0, 50),
+      testing::InodeRecord(11, 0, PT_NODE_FILE, 1234, 0100644, PT_NODE_HISTORY_UNKNOWN, 51),
+      PathRecord(12, "/etc/hostname", 52),
+      RelationRecord(PT_REL_NAMED, 13, Ref(12, 0, PT_NODE_PATH), Ref(11, 0, PT_NODE_FILE), 0, -1,
+                     52),
+      RelationRecord(PT_REL_READ, 14, Ref(11, 0, PT_NODE_FILE), Ref(1, 1, PT_NODE_TASK), 0, 4096,
+                     53),
+      testing::StringsRecord(15, PT_NODE_ARGV, {"cat", "/etc/hostname"}, 54),
+      RelationRecord(PT_REL_ARG, 16, Ref(15, 0, PT_NODE_ARGV), Ref(10, 0, PT_NODE_PROCESS_MEMORY),
+                     0, -1, 54),
+  };
+}
+
+TEST(JsonLinesTest, EntitiesMatchGoldenFile) {
+  EXPECT_EQ(Render(EntityStream()), Golden("entities.jsonl"));
+}
+
 TEST(JsonLinesTest, EveryLineIsAnObjectWithKindAndType) {
   std::istringstream lines(Render(SkeletonStream()));
   std::string line;

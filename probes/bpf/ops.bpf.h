@@ -1,0 +1,324 @@
+/* The bodies of the hooks: what each operation records. Backends resolve
+ * their arguments (a file from an fd, an inode from a path) and call
+ * these. Information flows the CamFlow way: an entity the task uses flows
+ * entity -> task -> process_memory (read, then memory_write); what it
+ * generates flows process_memory -> task -> entity (memory_read, then
+ * write). */
+
+#define PT_FMODE_CREATED 0x100000 /* include/linux/fs.h, unchanged since 4.19 */
+#define PT_ARGV_MAX 4096
+
+/* The task doing something, with its process memory. */
+struct pt_actor {
+  struct task_struct *task;
+  struct pt_task_state *tst;
+  struct pt_cred_state *cst;
+};
+
+static __always_inline int pt_actor_get(void *ctx, struct task_struct *task, struct pt_actor *a) {
+  a->task = task;
+  a->tst = pt_task_recorded(ctx, task);
+  if (!a->tst) return -1;
+  a->cst = pt_cred_of(ctx, task, a->tst);
+  return a->cst ? 0 : -1;
+}
+
+/* entity -> task (type) -> process_memory (memory_write) */
+static __always_inline void pt_uses(void *ctx, u16 type, struct pt_prov *entity, struct pt_actor *a,
+                                    u64 flags, s64 offset) {
+  pt_relate(ctx, type, entity, &a->tst->prov, a->task, PT_OBJ_TASK, flags, offset);
+  pt_relate(ctx, PT_REL_MEMORY_WRITE, &a->tst->prov, &a->cst->prov, 0, PT_OBJ_PROC, 0, -1);
+}
+
+/* process_memory -> task (memory_read) -> entity (type) */
+static __always_inline void pt_generates(void *ctx, u16 type, struct pt_actor *a,
+                                         struct pt_prov *entity, void *entity_obj, u64 flags,
+                                         s64 offset) {
+  pt_relate(ctx, PT_REL_MEMORY_READ, &a->cst->prov, &a->tst->prov, a->task, PT_OBJ_TASK, 0, -1);
+  pt_relate(ctx, type, &a->tst->prov, entity, entity_obj, PT_OBJ_INODE, flags, offset);
+}
+
+/* The inode of an open file, named from the file's path on first touch. */
+static __always_inline struct pt_inode_state *pt_file_inode(void *ctx, struct file *file,
+                                                            struct inode **inode_out) {
+  struct inode *inode = PT_READ(file, f_inode);
+  *inode_out = inode;
+  struct pt_inode_state *st = pt_inode_touch(ctx, inode);
+  if (st) pt_inode_name(ctx, inode, st, PT_READ(file, f_path.mnt), PT_READ(file, f_path.dentry));
+  return st;
+}
+
+static __always_inline void pt_on_file_read(void *ctx, struct task_struct *task, struct file *file,
+                                            s64 offset) {
+  struct pt_actor a;
+  if (pt_actor_get(ctx, task, &a) != 0) return;
+  struct inode *inode;
+  struct pt_inode_state *ist = pt_file_inode(ctx, file, &inode);
+  if (ist) pt_uses(ctx, PT_REL_READ, &ist->prov, &a, 0, offset);
+}
+
+static __always_inline void pt_on_file_write(void *ctx, struct task_struct *task, struct file *file,
+                                             s64 offset) {
+  struct pt_actor a;
+  if (pt_actor_get(ctx, task, &a) != 0) return;
+  struct inode *inode;
+  struct pt_inode_state *ist = pt_file_inode(ctx, file, &inode);
+  if (ist) pt_generates(ctx, PT_REL_WRITE, &a, &ist->prov, inode, 0, offset);
+}
+
+/* A file opened; `created`: the open made it. */
+static __always_inline void pt_on_file_open(void *ctx, struct task_struct *task, struct file *file,
+                                            u64 open_flags) {
+  struct pt_actor a;
+  if (pt_actor_get(ctx, task, &a) != 0) return;
+  struct inode *inode = PT_READ(file, f_inode);
+  if (!inode) return;
+  struct vfsmount *mnt = PT_READ(file, f_path.mnt);
+  struct dentry *dentry = PT_READ(file, f_path.dentry);
+  struct pt_inode_state *ist;
+  if (PT_READ(file, f_mode) & PT_FMODE_CREATED) {
+    /* inode_create goes to the directory the file was made in. */
+    struct dentry *parent = dentry ? PT_READ(dentry, d_parent) : 0;
+    struct inode *dir = parent ? PT_READ(parent, d_inode) : 0;
+    struct pt_inode_state *dst = pt_inode_touch(ctx, dir);
+    if (dst) {
+      pt_inode_name(ctx, dir, dst, mnt, parent);
+      pt_generates(ctx, PT_REL_INODE_CREATE, &a, &dst->prov, dir, PT_READ(inode, i_mode), -1);
+    }
+    ist = pt_inode_create(ctx, inode, 0);
+  } else {
+    ist = pt_inode_touch(ctx, inode);
+  }
+  if (!ist) return;
+  pt_inode_name(ctx, inode, ist, mnt, dentry);
+  pt_uses(ctx, PT_REL_OPEN, &ist->prov, &a, open_flags, -1);
+}
+
+static __always_inline void pt_on_mmap(void *ctx, struct task_struct *task, struct file *file,
+                                       u64 prot, int shared) {
+  struct pt_actor a;
+  if (pt_actor_get(ctx, task, &a) != 0) return;
+  struct inode *inode;
+  struct pt_inode_state *ist = pt_file_inode(ctx, file, &inode);
+  if (ist) pt_uses(ctx, shared ? PT_REL_MMAP : PT_REL_MMAP_PRIVATE, &ist->prov, &a, prot, -1);
+}
+
+/* A directory entry made in dir (mkdir, mknod, ...). */
+static __always_inline void pt_on_inode_create(void *ctx, struct pt_actor *a, struct inode *dir,
+                                               u64 mode) {
+  struct pt_inode_state *dst = pt_inode_touch(ctx, dir);
+  if (dst) pt_generates(ctx, PT_REL_INODE_CREATE, a, &dst->prov, dir, mode, -1);
+}
+
+/* setattr, unlink, rename, link: the task changes the inode. */
+static __always_inline struct pt_inode_state *pt_on_inode_change(void *ctx, struct pt_actor *a,
+                                                                 struct inode *inode, u16 type) {
+  struct pt_inode_state *ist = pt_inode_touch(ctx, inode);
+  if (ist) pt_generates(ctx, type, a, &ist->prov, inode, 0, -1);
+  return ist;
+}
+
+/* An access check on the inode (access(2), inode_permission). */
+static __always_inline void pt_on_perm_check(void *ctx, struct pt_actor *a, struct inode *inode,
+                                             u64 mask) {
+  struct pt_inode_state *ist = pt_inode_touch(ctx, inode);
+  if (ist) pt_uses(ctx, PT_REL_PERM_CHECK, &ist->prov, a, mask, -1);
+}
+
+/* The inode is gone (freed, or its last link removed). */
+static __always_inline void pt_on_inode_free(void *ctx, struct inode *inode) {
+  u64 key = (u64)inode;
+  struct pt_inode_state *ist = pt_inodes.lookup(&key);
+  if (!ist) return;
+  pt_new_version(ctx, &ist->prov, inode, PT_OBJ_INODE, PT_REL_FREE);
+  pt_inodes.delete(&key);
+}
+
+/* ---- tasks and process memory ---- */
+
+static __always_inline void pt_on_clone(void *ctx, struct task_struct *parent,
+                                        struct task_struct *child, u64 clone_flags, int pending) {
+  struct pt_task_state *pst = pt_task_touch(ctx, parent);
+  if (!pst) return;
+  struct pt_task_state cst = {};
+  pt_prov_init(&cst.prov, PT_NODE_TASK, pst->prov.flags & (PT_PROV_IGNORED | PT_PROV_AWAIT_EXEC));
+  if (pending) cst.prov.flags |= PT_PROV_NODE_PENDING;
+  cst.tid = PT_READ(child, pid);
+  const struct cred *child_cred = PT_READ(child, cred);
+  cst.cred = (u64)child_cred;
+  u64 key = (u64)child;
+  if (pt_tasks.update(&key, &cst) != 0) {
+    pt_count(PT_COUNTER_STATE_FULL);
+    return;
+  }
+  struct pt_task_state *child_st = pt_tasks.lookup(&key);
+  if (!child_st || (child_st->prov.flags & (PT_PROV_IGNORED | PT_PROV_AWAIT_EXEC))) return;
+  if (!pending) pt_emit_task_node(ctx, child, &child_st->prov, 0);
+  struct pt_cred_state *pcred = pt_cred_of(ctx, parent, pst);
+  if (pcred)
+    pt_relate(ctx, PT_REL_MEMORY_READ, &pcred->prov, &pst->prov, parent, PT_OBJ_TASK, 0, -1);
+  pt_relate(ctx, PT_REL_CLONE, &pst->prov, &child_st->prov, child, PT_OBJ_TASK, clone_flags, -1);
+  /* A new process (not a thread) gets its own process memory, copied. */
+  if (pcred && (u64)child_cred != pst->cred) {
+    struct pt_cred_state *ccred = pt_cred_create(ctx, child, child_cred, 0);
+    if (ccred) pt_relate(ctx, PT_REL_CLONE_MEM, &pst->prov, &ccred->prov, 0, PT_OBJ_PROC, 0, -1);
+  }
+}
+
+/* Strings (argv or envp) from the new program's memory. */
+struct pt_strings_scratch {
+  struct pt_strings_node node;
+  char data[PT_ARGV_MAX];
+};
+BPF_PERCPU_ARRAY(pt_strings_scratch_map, struct pt_strings_scratch, 1);
+
+static __always_inline void pt_record_strings(void *ctx, u16 type, u64 start, u64 end, u32 count,
+                                              struct pt_cred_state *cst) {
+  int zero = 0;
+  struct pt_strings_scratch *s = pt_strings_scratch_map.lookup(&zero);
+  if (!s || end <= start) return;
+  u64 len = end - start;
+  if (len > PT_ARGV_MAX) len = PT_ARGV_MAX;
+  PT_BARRIER_VAR(len);
+  len &= PT_ARGV_MAX * 2 - 1;
+  if (len == 0 || len > PT_ARGV_MAX) return;
+  if (bpf_probe_read_user(s->data, len, (void *)start) != 0) return;
+  struct pt_node_ref ref = {};
+  ref.id = pt_new_id();
+  ref.type = type;
+  u32 size = sizeof(struct pt_strings_node) + len;
+  pt_header(&s->node.node.hdr, PT_KIND_NODE, size, type, 0);
+  s->node.node.id = ref.id;
+  s->node.node.version = 0;
+  s->node.len = len;
+  s->node.count = count;
+  pt_emit(ctx, &s->node, size);
+  pt_relate_from_ref(ctx, PT_REL_ARG, &ref, &cst->prov, 0, PT_OBJ_PROC);
+}
+
+/* The task now runs bprm's file, with new process memory: `cred`, the
+ * cred exec installs. have_strings: the new program's memory holds argv
+ * and envp already (it does once exec has succeeded). */
+static __always_inline void pt_on_exec(void *ctx, struct task_struct *task,
+                                       struct linux_binprm *bprm, const struct cred *cred,
+                                       int have_strings) {
+  struct pt_task_state *tst = pt_task_touch(ctx, task);
+  if (!tst || (tst->prov.flags & PT_PROV_IGNORED)) return;
+  if (tst->prov.flags & PT_PROV_AWAIT_EXEC) {
+    /* A scope root starts here: its node, then its exec. */
+    __sync_fetch_and_and(&tst->prov.flags, ~PT_PROV_AWAIT_EXEC);
+    pt_emit_task_node(ctx, task, &tst->prov, PT_NODE_HISTORY_UNKNOWN);
+  }
+  u64 old_key = tst->cred;
+  if (!cred) return;
+  struct pt_cred_state *old = (u64)cred != old_key ? pt_cred_previous(task, old_key) : 0;
+  /* A new task version: its name and program changed. */
+  pt_new_version(ctx, &tst->prov, task, PT_OBJ_TASK, PT_REL_VERSION_ACTIVITY);
+  struct pt_cred_state *cst = pt_cred_create(ctx, task, cred, 0);
+  if (!cst) return;
+  tst->cred = (u64)cred;
+  if (old) pt_relate(ctx, PT_REL_MEMORY_READ, &old->prov, &tst->prov, task, PT_OBJ_TASK, 0, -1);
+  pt_relate(ctx, PT_REL_EXEC_TASK, &tst->prov, &cst->prov, 0, PT_OBJ_PROC, 0, -1);
+
+  /* One path node names both the executable (if not named yet) and the
+   * process, which is named after it; names first, then the exec. */
+  struct file *file = PT_READ(bprm, file);
+  struct inode *inode = file ? PT_READ(file, f_inode) : 0;
+  struct pt_inode_state *ist = pt_inode_touch(ctx, inode);
+  struct pt_path_scratch *s = pt_path_scratch();
+  struct vfsmount *mnt = file ? PT_READ(file, f_path.mnt) : 0;
+  struct dentry *dentry = file ? PT_READ(file, f_path.dentry) : 0;
+  if (s && mnt && dentry) {
+    u32 start = pt_walk_path(s, mnt, dentry);
+    u32 len = PT_PATH_MAX - start;
+    struct pt_node_ref path;
+    if (pt_emit_path(ctx, s, s->walk, start, len, 0, &path) == 0) {
+      if (ist && !(ist->prov.flags & PT_PROV_NAME_RECORDED)) {
+        pt_relate_from_ref(ctx, PT_REL_NAMED, &path, &ist->prov, inode, PT_OBJ_INODE);
+        pt_names_remember(s, s->walk, start, len, inode, ist);
+        __sync_fetch_and_or(&ist->prov.flags, PT_PROV_NAME_RECORDED);
+      }
+      pt_relate_from_ref(ctx, PT_REL_NAMED, &path, &cst->prov, 0, PT_OBJ_PROC);
+    }
+  }
+  if (ist) pt_relate(ctx, PT_REL_EXEC, &ist->prov, &cst->prov, 0, PT_OBJ_PROC, 0, -1);
+  if (have_strings) {
+    struct mm_struct *mm = PT_READ(task, mm);
+    if (mm) {
+      pt_record_strings(ctx, PT_NODE_ARGV, PT_READ(mm, arg_start), PT_READ(mm, arg_end),
+                        PT_READ(bprm, argc), cst);
+      struct pt_config *config = pt_config_get();
+      if (config && config->record_envp)
+        pt_record_strings(ctx, PT_NODE_ENVP, PT_READ(mm, env_start), PT_READ(mm, env_end),
+                          PT_READ(bprm, envc), cst);
+    }
+  }
+  if (old) pt_cred_terminate(ctx, old_key, old);
+}
+
+/* set*uid / set*gid: the task's credentials become `cred`. */
+static __always_inline void pt_on_setid(void *ctx, struct task_struct *task,
+                                        const struct cred *cred, u16 type) {
+  struct pt_task_state *tst = pt_task_recorded(ctx, task);
+  if (!tst) return;
+  u64 old_key = tst->cred;
+  if (!cred || (u64)cred == old_key) return;
+  struct pt_cred_state *old = pt_cred_previous(task, old_key);
+  struct pt_cred_state *cst = pt_cred_create(ctx, task, cred, 0);
+  if (!cst) return;
+  tst->cred = (u64)cred;
+  if (old) pt_relate(ctx, PT_REL_MEMORY_READ, &old->prov, &tst->prov, task, PT_OBJ_TASK, 0, -1);
+  pt_relate(ctx, type, &tst->prov, &cst->prov, 0, PT_OBJ_PROC, 0, -1);
+  /* Other threads may still use the old cred; it ends with the last. */
+  struct signal_struct *signal = PT_READ(task, signal);
+  if (old && signal && PT_READ(signal, nr_threads) == 1) pt_cred_terminate(ctx, old_key, old);
+}
+
+static __always_inline void pt_on_exit(void *ctx, struct task_struct *task) {
+  struct pt_task_state *tst = pt_task_recorded(ctx, task);
+  if (!tst) return;
+  pt_new_version(ctx, &tst->prov, task, PT_OBJ_TASK, PT_REL_TERMINATE_TASK);
+  /* The last thread out ends the thread group's process memory. */
+  struct signal_struct *signal = PT_READ(task, signal);
+  if (signal && PT_READ(signal, live.counter) == 0) {
+    struct pt_cred_state *cst = pt_cred_previous(task, tst->cred);
+    if (cst) pt_cred_terminate(ctx, tst->cred, cst);
+  }
+}
+
+/* A cred freed (backends with a cred free hook). */
+static __always_inline void pt_on_cred_free(void *ctx, const struct cred *cred) {
+  u64 key = (u64)cred;
+  struct pt_cred_state *st = pt_creds.lookup(&key);
+  if (st) pt_cred_terminate(ctx, key, st);
+}
+
+/* The mount a dentry was reached through, for hooks that get only the
+ * dentry: the task's working directory's or root's mount when the dentry
+ * is on that file system (NULL otherwise: the name is then not recorded). */
+static __always_inline struct vfsmount *pt_mnt_for_dentry(struct task_struct *task,
+                                                          struct dentry *dentry) {
+  struct fs_struct *fs = PT_READ(task, fs);
+  if (!fs || !dentry) return 0;
+  struct super_block *sb = PT_READ(dentry, d_sb);
+  struct vfsmount *pwd = PT_READ(fs, pwd.mnt);
+  if (pwd && PT_READ(pwd, mnt_sb) == sb) return pwd;
+  struct vfsmount *root = PT_READ(fs, root.mnt);
+  if (root && PT_READ(root, mnt_sb) == sb) return root;
+  return 0;
+}
+
+/* rename and link as security hooks see them: the new name's dentry. */
+static __always_inline void pt_on_new_name(void *ctx, struct task_struct *task,
+                                           struct dentry *old_dentry, struct dentry *new_dentry,
+                                           u16 type) {
+  struct pt_actor a;
+  if (pt_actor_get(ctx, task, &a) != 0) return;
+  struct inode *inode = PT_READ(old_dentry, d_inode);
+  struct pt_inode_state *ist = pt_on_inode_change(ctx, &a, inode, type);
+  struct vfsmount *mnt = pt_mnt_for_dentry(task, new_dentry);
+  struct pt_path_scratch *s = pt_path_scratch();
+  if (!ist || !mnt || !s) return;
+  u32 start = pt_walk_path(s, mnt, new_dentry);
+  pt_inode_name_as(ctx, s, s->walk, start, PT_PATH_MAX - start, inode, ist);
+}

@@ -1,0 +1,79 @@
+/* Recording relations the CamFlow way: versions keep the graph acyclic and
+ * edge compression keeps it small.
+ *  - A node gets a new version (joined to the old by version_entity or
+ *    version_activity) when it is about to receive information after it
+ *    has passed some on.
+ *  - A relation identical in (from id, from version, type) to the last one
+ *    its target received is dropped.
+ * State updates are not atomic across CPUs (tracing programs cannot take
+ * BPF spin locks); flag bits are set and cleared atomically. */
+
+static __always_inline u16 pt_version_relation(int kind) {
+  return kind == PT_OBJ_TASK ? PT_REL_VERSION_ACTIVITY : PT_REL_VERSION_ENTITY;
+}
+
+/* `kind` (a constant at every call) says what object to_obj / obj is, so
+ * each call site inlines only the node emitter it needs. */
+
+/* Moves p to a new version, emitting its node and a relation of `type`
+ * from the old version to the new (a version edge, or a terminate/free). */
+static __always_inline void pt_new_version(void *ctx, struct pt_prov *p, void *obj, int kind,
+                                           u16 type) {
+  struct pt_node_ref before, after;
+  pt_ref(p, &before);
+  p->version = before.version + 1;
+  __sync_fetch_and_and(&p->flags, ~PT_PROV_HAS_OUTGOING);
+  pt_ref(p, &after);
+  pt_emit_node(ctx, p, obj, kind, 0);
+  pt_emit_relation(ctx, type, &before, &after, 0, -1);
+  p->last_from_id = before.id;
+  p->last_from_version = before.version;
+  p->last_type = type;
+}
+
+/* Records `type` from `from` to `to`. Returns 1 if a relation went out,
+ * 0 if compression dropped it. */
+static __always_inline int pt_relate(void *ctx, u16 type, struct pt_prov *from, struct pt_prov *to,
+                                     void *to_obj, int kind, u64 flags, s64 offset) {
+  if (to->last_from_id == from->id && to->last_from_version == from->version &&
+      to->last_type == type) {
+    pt_count(PT_COUNTER_COMPRESSED);
+    return 0;
+  }
+  if (to->flags & PT_PROV_HAS_OUTGOING)
+    pt_new_version(ctx, to, to_obj, kind, pt_version_relation(kind));
+  struct pt_node_ref f, t;
+  pt_ref(from, &f);
+  pt_ref(to, &t);
+  pt_emit_relation(ctx, type, &f, &t, flags, offset);
+  if (!(from->flags & PT_PROV_HAS_OUTGOING))
+    __sync_fetch_and_or(&from->flags, PT_PROV_HAS_OUTGOING);
+  to->last_from_id = f.id;
+  to->last_from_version = f.version;
+  to->last_type = type;
+  return 1;
+}
+
+/* A relation to an object without state (a path node standing for a file
+ * whose inode is unknown): nothing to version or compress. */
+static __always_inline void pt_relate_to_ref(void *ctx, u16 type, struct pt_prov *from,
+                                             struct pt_node_ref *to, u64 flags) {
+  struct pt_node_ref f;
+  pt_ref(from, &f);
+  pt_emit_relation(ctx, type, &f, to, flags, -1);
+  if (!(from->flags & PT_PROV_HAS_OUTGOING))
+    __sync_fetch_and_or(&from->flags, PT_PROV_HAS_OUTGOING);
+}
+
+/* A relation from an object without state (a path or argv node). */
+static __always_inline void pt_relate_from_ref(void *ctx, u16 type, struct pt_node_ref *from,
+                                               struct pt_prov *to, void *to_obj, int kind) {
+  if (to->flags & PT_PROV_HAS_OUTGOING)
+    pt_new_version(ctx, to, to_obj, kind, pt_version_relation(kind));
+  struct pt_node_ref t;
+  pt_ref(to, &t);
+  pt_emit_relation(ctx, type, from, &t, 0, -1);
+  to->last_from_id = from->id;
+  to->last_from_version = from->version;
+  to->last_type = type;
+}

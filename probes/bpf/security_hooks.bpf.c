@@ -1,0 +1,111 @@
+/* The security hooks every security backend (lsm, fentry, kprobe)
+ * attaches. PT_SECURITY_HOOK(hook, args...) is defined by the backend file
+ * that precedes this one: an LSM program on the hook, or an fentry program
+ * or a kprobe on the kernel's security_<hook> function. Signatures are
+ * those of Linux 6.1. */
+
+#define PT_MAY_WRITE 0x02
+#define PT_MAY_READ 0x04
+#define PT_MAY_ACCESS 0x10
+
+static __always_inline struct task_struct *pt_current(void) {
+  return (struct task_struct *)bpf_get_current_task();
+}
+
+PT_SECURITY_HOOK(task_alloc, struct task_struct *task, unsigned long clone_flags) {
+  pt_on_clone(ctx, pt_current(), task, clone_flags & PT_CLONE_FLAGS_MASK, 1);
+  return 0;
+}
+
+PT_SECURITY_HOOK(task_free, struct task_struct *task) {
+  pt_on_exit(ctx, task);
+  pt_on_task_free(task);
+  return 0;
+}
+
+PT_SECURITY_HOOK(bprm_committed_creds, struct linux_binprm *bprm) {
+  struct task_struct *task = pt_current();
+  pt_on_exec(ctx, task, bprm, PT_READ(task, cred), 0);
+  return 0;
+}
+
+PT_SECURITY_HOOK(cred_free, struct cred *cred) {
+  pt_on_cred_free(ctx, cred);
+  return 0;
+}
+
+PT_SECURITY_HOOK(task_fix_setuid, struct cred *new, const struct cred *old, int flags) {
+  pt_on_setid(ctx, pt_current(), new, PT_REL_SETUID);
+  return 0;
+}
+
+PT_SECURITY_HOOK(task_fix_setgid, struct cred *new, const struct cred *old, int flags) {
+  pt_on_setid(ctx, pt_current(), new, PT_REL_SETGID);
+  return 0;
+}
+
+PT_SECURITY_HOOK(file_open, struct file *file) {
+  pt_on_file_open(ctx, pt_current(), file, PT_READ(file, f_flags));
+  return 0;
+}
+
+PT_SECURITY_HOOK(file_permission, struct file *file, int mask) {
+  s64 offset = PT_READ(file, f_pos);
+  if (mask & PT_MAY_READ) pt_on_file_read(ctx, pt_current(), file, offset);
+  if (mask & PT_MAY_WRITE) pt_on_file_write(ctx, pt_current(), file, offset);
+  return 0;
+}
+
+PT_SECURITY_HOOK(inode_create, struct inode *dir, struct dentry *dentry, umode_t mode) {
+  struct pt_actor a;
+  if (pt_actor_get(ctx, pt_current(), &a) == 0) pt_on_inode_create(ctx, &a, dir, mode);
+  return 0;
+}
+
+PT_SECURITY_HOOK(inode_mkdir, struct inode *dir, struct dentry *dentry, umode_t mode) {
+  struct pt_actor a;
+  if (pt_actor_get(ctx, pt_current(), &a) == 0) pt_on_inode_create(ctx, &a, dir, mode | 0040000);
+  return 0;
+}
+
+PT_SECURITY_HOOK(inode_link, struct dentry *old_dentry, struct inode *dir,
+                 struct dentry *new_dentry) {
+  pt_on_new_name(ctx, pt_current(), old_dentry, new_dentry, PT_REL_LINK);
+  return 0;
+}
+
+PT_SECURITY_HOOK(inode_unlink, struct inode *dir, struct dentry *dentry) {
+  struct pt_actor a;
+  if (pt_actor_get(ctx, pt_current(), &a) == 0)
+    pt_on_inode_change(ctx, &a, PT_READ(dentry, d_inode), PT_REL_UNLINK);
+  return 0;
+}
+
+PT_SECURITY_HOOK(inode_rmdir, struct inode *dir, struct dentry *dentry) {
+  struct pt_actor a;
+  if (pt_actor_get(ctx, pt_current(), &a) == 0)
+    pt_on_inode_change(ctx, &a, PT_READ(dentry, d_inode), PT_REL_UNLINK);
+  return 0;
+}
+
+PT_SECURITY_HOOK(inode_rename, struct inode *old_dir, struct dentry *old_dentry,
+                 struct inode *new_dir, struct dentry *new_dentry) {
+  pt_on_new_name(ctx, pt_current(), old_dentry, new_dentry, PT_REL_RENAME);
+  return 0;
+}
+
+PT_SECURITY_HOOK(inode_setattr, struct dentry *dentry, struct iattr *attr) {
+  struct pt_actor a;
+  if (pt_actor_get(ctx, pt_current(), &a) == 0)
+    pt_on_inode_change(ctx, &a, PT_READ(dentry, d_inode), PT_REL_SETATTR);
+  return 0;
+}
+
+/* Only explicit access checks (access(2)), as the tracepoint backend sees
+ * them; path walks check every directory they pass. */
+PT_SECURITY_HOOK(inode_permission, struct inode *inode, int mask) {
+  if (!(mask & PT_MAY_ACCESS)) return 0;
+  struct pt_actor a;
+  if (pt_actor_get(ctx, pt_current(), &a) == 0) pt_on_perm_check(ctx, &a, inode, mask & 7);
+  return 0;
+}

@@ -1,0 +1,76 @@
+/* The system calls the tracepoint backend records, and the tail-call slots
+ * of their handlers. Plain C shared by the BPF programs (embedded) and the
+ * program table. x86-64 numbering. */
+#ifndef PROVTRACE_PROBES_BPF_SYSCALLS_H_
+#define PROVTRACE_PROBES_BPF_SYSCALLS_H_
+
+/* Slots of pt_sys_handlers: one program per kind of call. */
+enum pt_sys_handler {
+  PT_SYS_READ = 0,
+  PT_SYS_WRITE = 1,
+  PT_SYS_OPEN = 2,
+  PT_SYS_MMAP = 3,
+  PT_SYS_SETID = 4,
+  PT_SYS_SETATTR = 5,
+  PT_SYS_UNLINK = 6,
+  PT_SYS_RENAME = 7,
+  PT_SYS_LINK = 8,
+  PT_SYS_MKDIR = 9,
+  PT_SYS_ACCESS = 10,
+  PT_SYS_COPY = 11, /* file to file in the kernel: read one, write the other */
+  PT_SYS_HANDLER_MAX
+};
+
+/* arch/x86/entry/syscalls/syscall_64.tbl */
+#define PT_NR_read 0
+#define PT_NR_write 1
+#define PT_NR_open 2
+#define PT_NR_mmap 9
+#define PT_NR_pread64 17
+#define PT_NR_pwrite64 18
+#define PT_NR_readv 19
+#define PT_NR_writev 20
+#define PT_NR_access 21
+#define PT_NR_sendfile 40
+#define PT_NR_truncate 76
+#define PT_NR_ftruncate 77
+#define PT_NR_rename 82
+#define PT_NR_mkdir 83
+#define PT_NR_rmdir 84
+#define PT_NR_creat 85
+#define PT_NR_link 86
+#define PT_NR_unlink 87
+#define PT_NR_chmod 90
+#define PT_NR_fchmod 91
+#define PT_NR_chown 92
+#define PT_NR_fchown 93
+#define PT_NR_lchown 94
+#define PT_NR_setuid 105
+#define PT_NR_setgid 106
+#define PT_NR_setreuid 113
+#define PT_NR_setregid 114
+#define PT_NR_setresuid 117
+#define PT_NR_setresgid 119
+#define PT_NR_setfsuid 122
+#define PT_NR_setfsgid 123
+#define PT_NR_openat 257
+#define PT_NR_mkdirat 258
+#define PT_NR_fchownat 260
+#define PT_NR_unlinkat 263
+#define PT_NR_renameat 264
+#define PT_NR_linkat 265
+#define PT_NR_fchmodat 268
+#define PT_NR_faccessat 269
+#define PT_NR_splice 275
+#define PT_NR_utimensat 280
+#define PT_NR_preadv 295
+#define PT_NR_pwritev 296
+#define PT_NR_renameat2 316
+#define PT_NR_copy_file_range 326
+#define PT_NR_preadv2 327
+#define PT_NR_pwritev2 328
+#define PT_NR_openat2 437
+#define PT_NR_faccessat2 439
+#define PT_NR_fchmodat2 452
+
+#endif /* PROVTRACE_PROBES_BPF_SYSCALLS_H_ */

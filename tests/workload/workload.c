@@ -1,0 +1,98 @@
+/* Deterministic workloads for the runtime tests: each subcommand makes
+ * exactly the system calls its name says, so a test can assert the exact
+ * provenance records they produce.
+ *
+ *   workload write FILE TEXT       create/truncate FILE, write TEXT
+ *   workload append FILE TEXT      open FILE for appending, write TEXT
+ *   workload read FILE             read FILE to the end
+ *   workload mmap-shared FILE      map FILE shared, read-write
+ *   workload mmap-private FILE     map FILE private, read-only
+ *   workload threads N FILE        N threads, each appends a line to FILE
+ *   workload access FILE           access(FILE, R_OK)
+ *   workload chmod FILE            chmod(FILE, 0640)
+ *   workload setuid UID            setuid(UID)
+ *   workload setgid GID            setgid(GID)
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int fail(const char *what) {
+  fprintf(stderr, "workload: %s: %s\n", what, strerror(errno));
+  return 1;
+}
+
+static int write_file(const char *path, const char *text, int flags) {
+  int fd = open(path, flags, 0644);
+  if (fd < 0) return fail("open");
+  if (write(fd, text, strlen(text)) != (ssize_t)strlen(text)) return fail("write");
+  return close(fd) == 0 ? 0 : fail("close");
+}
+
+static int read_file(const char *path) {
+  int fd = open(path, O_RDONLY);
+  if (fd < 0) return fail("open");
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof(buf))) > 0) {
+  }
+  if (n < 0) return fail("read");
+  return close(fd) == 0 ? 0 : fail("close");
+}
+
+static int map_file(const char *path, int shared) {
+  int fd = open(path, shared ? O_RDWR : O_RDONLY);
+  if (fd < 0) return fail("open");
+  void *p = mmap(NULL, 4096, shared ? PROT_READ | PROT_WRITE : PROT_READ,
+                 shared ? MAP_SHARED : MAP_PRIVATE, fd, 0);
+  if (p == MAP_FAILED) return fail("mmap");
+  munmap(p, 4096);
+  return close(fd) == 0 ? 0 : fail("close");
+}
+
+static const char *thread_file;
+
+static void *append_line(void *arg) {
+  (void)arg;
+  write_file(thread_file, "thread\n", O_WRONLY | O_APPEND);
+  return NULL;
+}
+
+static int threads(int n, const char *path) {
+  pthread_t t[16];
+  if (n > 16) n = 16;
+  thread_file = path;
+  for (int i = 0; i < n; i++) {
+    if (pthread_create(&t[i], NULL, append_line, NULL) != 0) return fail("pthread_create");
+    /* One at a time: the records then come in a fixed order. */
+    pthread_join(t[i], NULL);
+  }
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 3) {
+    fprintf(stderr, "usage: workload COMMAND ARG...\n");
+    return 2;
+  }
+  const char *cmd = argv[1], *arg = argv[2];
+  if (!strcmp(cmd, "write") && argc == 4)
+    return write_file(arg, argv[3], O_WRONLY | O_CREAT | O_TRUNC);
+  if (!strcmp(cmd, "append") && argc == 4) return write_file(arg, argv[3], O_WRONLY | O_APPEND);
+  if (!strcmp(cmd, "read")) return read_file(arg);
+  if (!strcmp(cmd, "mmap-shared")) return map_file(arg, 1);
+  if (!strcmp(cmd, "mmap-private")) return map_file(arg, 0);
+  if (!strcmp(cmd, "threads") && argc == 4) return threads(atoi(arg), argv[3]);
+  if (!strcmp(cmd, "access")) return access(arg, R_OK) == 0 ? 0 : fail("access");
+  if (!strcmp(cmd, "chmod")) return chmod(arg, 0640) == 0 ? 0 : fail("chmod");
+  if (!strcmp(cmd, "setuid")) return setuid((uid_t)atoi(arg)) == 0 ? 0 : fail("setuid");
+  if (!strcmp(cmd, "setgid")) return setgid((gid_t)atoi(arg)) == 0 ? 0 : fail("setgid");
+  fprintf(stderr, "workload: unknown command %s\n", cmd);
+  return 2;
+}
