@@ -9,18 +9,20 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "cli/command.h"
 #include "cli/options.h"
 #include "core/identity.h"
 #include "core/machine.h"
 #include "core/pipeline.h"
-#include "formats/byte_sink.h"
-#include "formats/json_lines.h"
+#include "formats/capture_reader.h"
+#include "formats/output.h"
 #include "probes/features.h"
 #include "probes/perf_transport.h"
 #include "probes/probe_session.h"
@@ -128,19 +130,97 @@ int RunInfo(const Options& options) {
   return kExitOk;
 }
 
+// The outputs the options ask for: the formatted one (unless -w alone was
+// given) and the raw capture.
+Status OpenOutputs(const Options& options, std::vector<std::unique_ptr<formats::Output>>* outputs) {
+  auto ends_with = [](const std::string& s, const char* suffix) {
+    size_t n = strlen(suffix);
+    return s.size() >= n && s.compare(s.size() - n, n, suffix) == 0;
+  };
+  uint64_t rotate = options.rotate_size.empty() ? 0 : *formats::ParseSize(options.rotate_size);
+  bool formatted = options.write_capture.empty() || options.output_given || options.format;
+  if (formatted) {
+    formats::OutputSpec spec;
+    spec.path = options.output;
+    spec.force = options.force;
+    spec.unbuffered = options.unbuffered;
+    if (options.format) {
+      spec.format = *formats::ParseFormat(*options.format);
+    } else {
+      bool terminal = options.output == "-" && isatty(STDOUT_FILENO);
+      spec.format = terminal ? formats::Format::kText : formats::Format::kJson;
+    }
+    if (options.compress || ends_with(options.output, ".zst")) {
+      spec.zstd_level = options.compress.value_or(formats::kDefaultZstdLevel);
+    }
+    if (options.output_given) {
+      spec.rotate_size = rotate;
+      spec.rotate_count = options.rotate_count;
+    }
+    std::unique_ptr<formats::Output> out;
+    PT_RETURN_IF_ERROR(formats::Output::Open(spec, &out));
+    outputs->push_back(std::move(out));
+  }
+  if (!options.write_capture.empty()) {
+    formats::OutputSpec spec;
+    spec.format = formats::Format::kRaw;
+    spec.path = options.write_capture;
+    spec.force = options.force;
+    if (options.compress || ends_with(options.write_capture, ".zst")) {
+      spec.zstd_level = options.compress.value_or(formats::kDefaultZstdLevel);
+    }
+    spec.rotate_size = rotate;
+    spec.rotate_count = options.rotate_count;
+    std::unique_ptr<formats::Output> out;
+    PT_RETURN_IF_ERROR(formats::Output::Open(spec, &out));
+    outputs->push_back(std::move(out));
+  }
+  return Status::Ok();
+}
+
+std::vector<RecordSink*> SinksOf(const std::vector<std::unique_ptr<formats::Output>>& outputs) {
+  std::vector<RecordSink*> sinks;
+  for (const auto& o : outputs) sinks.push_back(o.get());
+  return sinks;
+}
+
+// Ends every output; the first error wins.
+Status EndOutputs(Pipeline& pipeline, std::vector<std::unique_ptr<formats::Output>>& outputs) {
+  Status status = pipeline.End();
+  uint64_t bytes = 0;
+  for (const auto& o : outputs) bytes += o->bytes_written();
+  pipeline.stats().bytes_written = bytes;
+  return status;
+}
+
+// -r: a capture replayed through the same decoder as live data.
+int RunReplay(const Options& options) {
+  std::vector<std::unique_ptr<formats::Output>> outputs;
+  Status status = OpenOutputs(options, &outputs);
+  if (!status.ok()) return Report(status);
+  Pipeline pipeline(SinksOf(outputs));
+  std::unique_ptr<formats::CaptureReader> reader;
+  status = formats::CaptureReader::Open(options.read_capture, &pipeline, &reader);
+  if (!status.ok()) return Report(status);
+  signal(SIGPIPE, SIG_IGN);
+  status = pipeline.Begin(reader->info());
+  while (status.ok() && !reader->done() && pipeline.status().ok()) status = reader->Poll(0);
+  if (status.ok()) status = pipeline.status();
+  Status ended = EndOutputs(pipeline, outputs);
+  if (status.ok()) status = ended;
+  if (options.stats) fputs(pipeline.stats().Summary().c_str(), stderr);
+  return status.ok() ? kExitOk : Report(status);
+}
+
 int RunCapture(const Options& options) {
   auto started = std::chrono::steady_clock::now();
   Verbose verbose(options.verbose);
   Status status = CheckPrivileges();
   if (!status.ok()) return Report(status);
 
-  std::unique_ptr<formats::ByteSink> out;
-  if (options.output == "-") {
-    out = formats::StdoutSink(options.unbuffered);
-  } else {
-    status = formats::OpenFileSink(options.output, options.force, options.unbuffered, &out);
-    if (!status.ok()) return Report(status);
-  }
+  std::vector<std::unique_ptr<formats::Output>> outputs;
+  status = OpenOutputs(options, &outputs);
+  if (!status.ok()) return Report(status);
 
   probes::KernelFeatures features = probes::ProbeKernelFeatures(options.btf_path);
   probes::BackendChoice choice;
@@ -177,8 +257,7 @@ int RunCapture(const Options& options) {
           t.load_seconds, t.attach_seconds);
   for (const std::string& w : session->warnings()) verbose("warning: %s", w.c_str());
 
-  std::unique_ptr<RecordSink> writer = formats::NewJsonLinesWriter(out.get());
-  Pipeline pipeline({writer.get()});
+  Pipeline pipeline(SinksOf(outputs));
   CaptureInfo info;
   info.boot_id = identity.boot_id;
   info.machine_id = identity.machine_id;
@@ -241,12 +320,9 @@ int RunCapture(const Options& options) {
     stats.bpf_state_full = counters[PT_COUNTER_STATE_FULL];
     stats.bpf_path_truncated = counters[PT_COUNTER_PATH_TRUNCATED];
   }
-  Status ended = pipeline.End();
-  Status closed = out->Close();
-  stats.bytes_written = out->bytes_written();
   if (status.ok()) status = pipeline.status();
+  Status ended = EndOutputs(pipeline, outputs);
   if (status.ok()) status = ended;
-  if (status.ok()) status = closed;
 
   if (options.stats) fputs(stats.Summary().c_str(), stderr);
   if (stats.lost() > 0 || stats.bpf_state_full > 0) {
@@ -281,5 +357,6 @@ int main(int argc, char** argv) {
       break;
   }
   if (options.info) return RunInfo(options);
+  if (!options.read_capture.empty()) return RunReplay(options);
   return RunCapture(options);
 }

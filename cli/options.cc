@@ -1,16 +1,45 @@
 #include "cli/options.h"
 
+#include <errno.h>
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
+#include <cstring>
 
 #include "cli/version.h"
+#include "formats/output.h"
 
 namespace provtrace::cli {
 namespace {
 
-void Define(CLI::App& app, Options* o, std::string* backend) {
+void Define(CLI::App& app, Options* o, std::string* backend, int* level) {
   app.add_option("-o,--output", o->output,
                  "Write records to FILE (created 0600; '-' is standard output)")
       ->type_name("FILE");
+  app.add_option("-F,--format", o->format,
+                 "Output format: json, text, prov-json, spade-json or dot (default: text on a "
+                 "terminal, json otherwise)")
+      ->type_name("FORMAT")
+      ->check(CLI::IsMember(formats::FormatNames()));
+  app.add_option("-w,--write", o->write_capture,
+                 "Write a raw capture to FILE (replay it with -r); alone, no other output")
+      ->type_name("FILE");
+  app.add_option("-r,--read", o->read_capture,
+                 "Read a raw capture instead of the kernel ('-' is standard input)")
+      ->type_name("FILE");
+  app.add_option("-z,--compress", *level,
+                 "Compress output with zstd at LEVEL (default 3); on for names ending .zst")
+      ->type_name("LEVEL")
+      ->expected(0, 1)
+      ->default_str("3")
+      ->check(CLI::Range(1, 19));
+  app.add_option("--rotate-size", o->rotate_size,
+                 "Start a new output file when this one reaches SIZE (e.g. 100M)")
+      ->type_name("SIZE");
+  app.add_option("--rotate-count", o->rotate_count,
+                 "Keep at most N output files when rotating (FILE, FILE.1, ...)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 100000));
   app.add_flag("--force", o->force, "Overwrite the output file if it exists");
   app.add_option("-d,--duration", o->duration_seconds, "Stop after SECONDS")
       ->type_name("SECONDS")
@@ -44,7 +73,8 @@ void Define(CLI::App& app, Options* o, std::string* backend) {
 ParseOutcome ParseOptions(int argc, const char* const* argv, Options* options, std::string* text) {
   CLI::App app("provtrace: whole-system provenance capture with eBPF", "provtrace");
   std::string backend = "auto";
-  Define(app, options, &backend);
+  int level = 0;
+  Define(app, options, &backend, &level);
   app.footer(
       "Examples:\n"
       "  provtrace -- ls                 trace ls and its descendants\n"
@@ -71,6 +101,39 @@ ParseOutcome ParseOptions(int argc, const char* const* argv, Options* options, s
     return ParseOutcome::kError;
   }
   if (backend != "auto") options->backend = probes::ParseBackend(backend);
+  options->output_given = app.count("--output") > 0;
+  if (app.count("--compress") > 0) options->compress = level;
+  if (!options->rotate_size.empty() && !formats::ParseSize(options->rotate_size)) {
+    *text = "--rotate-size: '" + options->rotate_size + "' is not a size (e.g. 500k, 100M, 2G)";
+    return ParseOutcome::kError;
+  }
+  if (!options->rotate_size.empty() && !options->output_given && options->write_capture.empty()) {
+    *text = "--rotate-size needs an output file (-o FILE or -w FILE)";
+    return ParseOutcome::kError;
+  }
+  if (options->rotate_count > 0 && options->rotate_size.empty()) {
+    *text = "--rotate-count needs --rotate-size";
+    return ParseOutcome::kError;
+  }
+  if (!options->read_capture.empty()) {
+    if (!options->command.empty()) {
+      *text = "-r replays a capture; it takes no command";
+      return ParseOutcome::kError;
+    }
+    if (options->duration_seconds || options->backend) {
+      *text = "-r replays a capture; -d and --backend apply to live captures";
+      return ParseOutcome::kError;
+    }
+    if (options->read_capture != "-" && access(options->read_capture.c_str(), R_OK) != 0) {
+      *text = "-r: cannot read " + options->read_capture + ": " + strerror(errno);
+      return ParseOutcome::kError;
+    }
+  }
+  if (!options->write_capture.empty() && options->write_capture == options->output &&
+      options->output_given) {
+    *text = "-w and -o name the same file";
+    return ParseOutcome::kError;
+  }
   return ParseOutcome::kRun;
 }
 
@@ -78,7 +141,8 @@ std::vector<std::string> LongOptionNames() {
   CLI::App app;
   Options options;
   std::string backend;
-  Define(app, &options, &backend);
+  int level = 0;
+  Define(app, &options, &backend, &level);
   std::vector<std::string> names = {"help"};
   for (const CLI::Option* opt : app.get_options()) {
     for (const std::string& name : opt->get_lnames()) {

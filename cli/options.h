@@ -13,6 +13,13 @@ namespace provtrace::cli {
 
 struct Options {
   std::string output = "-";
+  bool output_given = false;          // -o was on the command line
+  std::optional<std::string> format;  // -F; nullopt: text on a terminal, else json
+  std::string write_capture;          // -w FILE: raw capture ("" = none)
+  std::string read_capture;           // -r FILE: replay instead of capturing
+  std::optional<int> compress;        // -z[LEVEL]
+  std::string rotate_size;            // --rotate-size SIZE, as given
+  int rotate_count = 0;
   bool force = false;
   std::optional<double> duration_seconds;
   int verbose = 0;

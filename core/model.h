@@ -112,9 +112,10 @@ enum class LostSource {
 };
 
 struct Lost {
-  LostSource source;
+  LostSource source = LostSource::kPerfBuffer;
   uint64_t count = 0;
   int cpu = -1;
+  uint64_t time_ns = 0;  // CLOCK_BOOTTIME when user space learned of it
 };
 
 // Identity and clocks of one capture, stamped on every record written.
@@ -125,6 +126,12 @@ struct CaptureInfo {
   // into wall-clock times.
   int64_t realtime_offset_ns = 0;
   std::string backend;
+
+  // A record's CLOCK_BOOTTIME as nanoseconds since the Unix epoch.
+  // (Unsigned arithmetic: damaged input must not overflow.)
+  int64_t WallClockNs(uint64_t boot_ns) const {
+    return static_cast<int64_t>(boot_ns + static_cast<uint64_t>(realtime_offset_ns));
+  }
 };
 
 }  // namespace provtrace

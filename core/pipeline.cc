@@ -20,6 +20,11 @@ Status Pipeline::Begin(const CaptureInfo& info) {
 void Pipeline::OnRawRecord(const void* data, size_t size) {
   ++stats_.records_received;
   if (!status_.ok()) return;
+  std::string_view raw(static_cast<const char*>(data), size);
+  for (RecordSink* sink : sinks_) {
+    Status s = sink->OnRaw(raw);
+    if (!s.ok()) return Fail(s);
+  }
   if (DecodeRecord(data, size, &scratch_) != DecodeError::kNone) {
     ++stats_.records_bad;
     return;

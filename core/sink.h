@@ -3,6 +3,8 @@
 #ifndef PROVTRACE_CORE_SINK_H_
 #define PROVTRACE_CORE_SINK_H_
 
+#include <string_view>
+
 #include "core/model.h"
 #include "core/stats.h"
 #include "core/status.h"
@@ -13,6 +15,9 @@ class RecordSink {
  public:
   virtual ~RecordSink() = default;
   virtual Status Begin(const CaptureInfo& info) = 0;
+  // Every record as received, before decoding (the raw capture writer's
+  // hook; formats that decode ignore it).
+  virtual Status OnRaw(std::string_view bytes) { return Status::Ok(); }
   virtual Status OnNode(const Node& node) = 0;
   virtual Status OnRelation(const Relation& relation) = 0;
   virtual Status OnLost(const Lost& lost) = 0;

@@ -30,7 +30,8 @@ class FdSink : public ByteSink {
   Status Write(std::string_view bytes) override;
   Status Flush() override;
   Status Close() override;
-  uint64_t bytes_written() const override { return written_; }
+  // Bytes accepted: written, or buffered to be.
+  uint64_t bytes_written() const override { return written_ + buffer_.size(); }
 
  private:
   Status WriteAll(const char* data, size_t size);

@@ -3,47 +3,17 @@
 #include <rapidjson/encodings.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
-#include <time.h>
 
 #include <cstdio>
 #include <cstring>
 #include <string>
 
+#include "formats/kernel_string.h"
+
 namespace provtrace::formats {
 namespace {
 
 using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
-
-// Kernel strings (file names, comm) are bytes, not necessarily UTF-8; JSON
-// must be. Invalid sequences become U+FFFD, found with RapidJSON's own
-// UTF-8 validator.
-void WriteKernelString(JsonWriter& w, std::string_view bytes, std::string& scratch) {
-  bool ascii = true;
-  for (unsigned char c : bytes) ascii &= c < 0x80;
-  if (ascii) {
-    w.String(bytes.data(), static_cast<rapidjson::SizeType>(bytes.size()));
-    return;
-  }
-  // Decode needs a terminated stream; the copy's NUL stops a sequence cut
-  // short at the end.
-  std::string copy(bytes);
-  scratch.clear();
-  size_t i = 0;
-  while (i < copy.size()) {
-    rapidjson::StringStream in(copy.c_str() + i);
-    unsigned codepoint = 0;
-    bool valid = rapidjson::UTF8<>::Decode(in, &codepoint);
-    size_t used = in.Tell();
-    if (valid && used > 0 && i + used <= copy.size()) {
-      scratch.append(copy, i, used);
-      i += used;
-    } else {
-      scratch.append("\xEF\xBF\xBD");
-      ++i;
-    }
-  }
-  w.String(scratch.data(), static_cast<rapidjson::SizeType>(scratch.size()));
-}
 
 class JsonLinesWriter : public RecordSink {
  public:
@@ -127,11 +97,8 @@ class JsonLinesWriter : public RecordSink {
     writer_.Uint(info_.boot_id);
     writer_.Key("machine_id");
     writer_.Uint(info_.machine_id);
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
     writer_.Key("time");
-    writer_.Uint64(static_cast<uint64_t>(now.tv_sec) * 1000000000ULL +
-                   static_cast<uint64_t>(now.tv_nsec));
+    writer_.Uint64(static_cast<uint64_t>(info_.WallClockNs(lost.time_ns)));
     return Finish();
   }
 
@@ -235,7 +202,7 @@ class JsonLinesWriter : public RecordSink {
     writer_.Key("machine_id");
     writer_.Uint(info_.machine_id);
     writer_.Key("time");
-    writer_.Uint64(static_cast<uint64_t>(static_cast<int64_t>(boot_ns) + info_.realtime_offset_ns));
+    writer_.Uint64(static_cast<uint64_t>(info_.WallClockNs(boot_ns)));
   }
 
   void Endpoint(const char* key, const NodeRef& ref) {

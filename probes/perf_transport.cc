@@ -4,6 +4,7 @@
 #include <bcc/perf_reader.h>
 #include <bpf/bpf.h>
 #include <errno.h>
+#include <time.h>
 
 #include <cstring>
 #include <fstream>
@@ -41,6 +42,10 @@ void PerfTransport::OnLostSamples(void* cookie, uint64_t count) {
   lost.source = LostSource::kPerfBuffer;
   lost.count = count;
   lost.cpu = reader->cpu;
+  struct timespec now;
+  clock_gettime(CLOCK_BOOTTIME, &now);
+  lost.time_ns =
+      static_cast<uint64_t>(now.tv_sec) * 1000000000ULL + static_cast<uint64_t>(now.tv_nsec);
   reader->transport->handler_->OnLost(lost);
 }
 

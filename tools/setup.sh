@@ -7,9 +7,10 @@ packages=(
   bazel-bootstrap bazel-rules-java   # the build (offline; see WORKSPACE)
   g++ libc6-dev
   libbpfcc-dev libbpf-dev            # BCC, libbpf (BTF, btf_dump)
-  libzstd-dev libcli11-dev rapidjson-dev
+  libzstd-dev libcli11-dev rapidjson-dev libgraphviz-dev
   libgtest-dev libgmock-dev
   python3                            # tools/test_summary.py
+  python3-prov graphviz jq zstd      # the tests check outputs with their real consumers
 )
 
 missing=()

@@ -173,14 +173,14 @@ namespace {
 // envp is recorded only when asked for: environments hold secrets.
 TEST(TaskProvenanceTest, EnvironmentOnlyWithEnvp) {
   if (!IsRoot()) GTEST_SKIP() << "needs root to load BPF programs";
-  RunResult plain = RunProgram({ProvtracePath(), "--", "/usr/bin/env", "-i", "PT_SECRET=1",
-                                "/bin/true"});
+  RunResult plain =
+      RunProgram({ProvtracePath(), "--", "/usr/bin/env", "-i", "PT_SECRET=1", "/bin/true"});
   ASSERT_EQ(plain.exit_code, 0) << plain.err;
   Capture without = ParseOrDie(plain.out);
   EXPECT_TRUE(without.Nodes("envp").empty());
 
-  RunResult envp = RunProgram({ProvtracePath(), "--envp", "--", "/usr/bin/env", "-i",
-                               "PT_SECRET=1", "/bin/true"});
+  RunResult envp = RunProgram(
+      {ProvtracePath(), "--envp", "--", "/usr/bin/env", "-i", "PT_SECRET=1", "/bin/true"});
   ASSERT_EQ(envp.exit_code, 0) << envp.err;
   Capture with = ParseOrDie(envp.out);
   bool found = false;

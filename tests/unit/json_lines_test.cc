@@ -8,6 +8,7 @@
 
 #include "core/pipeline.h"
 #include "tests/unit/records_for_test.h"
+#include "tests/unit/string_sink.h"
 
 namespace provtrace::formats {
 namespace {
@@ -16,18 +17,6 @@ using testing::PathRecord;
 using testing::Ref;
 using testing::RelationRecord;
 using testing::TaskRecord;
-
-class StringSink : public ByteSink {
- public:
-  Status Write(std::string_view bytes) override {
-    data.append(bytes);
-    return Status::Ok();
-  }
-  Status Flush() override { return Status::Ok(); }
-  Status Close() override { return Status::Ok(); }
-  uint64_t bytes_written() const override { return data.size(); }
-  std::string data;
-};
 
 std::string Render(const std::vector<std::vector<uint8_t>>& records) {
   StringSink sink;
@@ -121,6 +110,18 @@ TEST(JsonLinesTest, EscapesAndRepairsKernelStrings) {
   // Invalid bytes become U+FFFD; valid UTF-8 (é) and escapes survive.
   EXPECT_EQ(std::string(doc["path"].GetString()),
             std::string("/tmp/a\"b\\c\nd\x01") + "\xEF\xBF\xBD\xEF\xBF\xBD" + "\xc3\xa9");
+}
+
+TEST(JsonLinesTest, SequencesCutShortAtTheEndAreReplaced) {
+  // A 4-byte lead with its continuation bytes missing (the fuzzer found an
+  // overread here).
+  for (std::string tail : {"\xf0", "\xf0\x9f", "\xf0\x9f\x98", "\xe2\x82"}) {
+    std::string out = Render({PathRecord(1, "/x" + tail)});
+    rapidjson::Document doc;
+    doc.Parse(out.c_str());
+    ASSERT_FALSE(doc.HasParseError()) << out;
+    EXPECT_EQ(std::string(doc["path"].GetString()).substr(0, 2), "/x");
+  }
 }
 
 TEST(JsonLinesTest, LostRecordsCarryCountAndCpu) {

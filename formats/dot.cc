@@ -1,0 +1,118 @@
+#include "formats/dot.h"
+
+#include <graphviz/cgraph.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <string>
+
+#include "formats/node_labels.h"
+
+namespace provtrace::formats {
+namespace {
+
+std::string Key(uint64_t id, uint32_t version) {
+  return std::to_string(id) + "." + std::to_string(version);
+}
+
+class DotWriter : public RecordSink {
+ public:
+  explicit DotWriter(ByteSink* out) : out_(out) {
+    Agdesc_t directed = Agdirected;
+    graph_ = agopen(const_cast<char*>("provenance"), directed, nullptr);
+    agattr(graph_, AGRAPH, const_cast<char*>("rankdir"), const_cast<char*>("BT"));
+    agattr(graph_, AGNODE, const_cast<char*>("shape"), const_cast<char*>("ellipse"));
+    agattr(graph_, AGNODE, const_cast<char*>("label"), const_cast<char*>(""));
+    agattr(graph_, AGNODE, const_cast<char*>("style"), const_cast<char*>(""));
+    agattr(graph_, AGEDGE, const_cast<char*>("label"), const_cast<char*>(""));
+    agattr(graph_, AGEDGE, const_cast<char*>("style"), const_cast<char*>(""));
+  }
+  ~DotWriter() override { agclose(graph_); }
+
+  Status Begin(const CaptureInfo&) override { return Status::Ok(); }
+
+  Status OnNode(const Node& node) override {
+    labels_.OnNode(node);
+    Agnode_t* n = NodeFor(node.id, node.version);
+    const char* shape = "ellipse";
+    if (node.type == NodeType::kTask) shape = "box";
+    if (node.type == NodeType::kMachine) shape = "house";
+    if (node.type == NodeType::kPath || node.type == NodeType::kArgv ||
+        node.type == NodeType::kEnvp)
+      shape = "note";
+    Set(n, "shape", shape);
+    std::string label = NodeLabel(node);
+    if (node.type != NodeType::kPath) {
+      label = std::string(NodeTypeName(node.type)) + "\n" + label + "\nv" +
+              std::to_string(node.version);
+    }
+    Set(n, "label", label);
+    return Status::Ok();
+  }
+
+  Status OnRelation(const Relation& rel) override {
+    labels_.OnRelation(rel);
+    Agnode_t* from = NodeFor(rel.from.id, rel.from.version);
+    Agnode_t* to = NodeFor(rel.to.id, rel.to.version);
+    std::string name = std::to_string(rel.id);
+    Agedge_t* e = agedge(graph_, from, to, &name[0], 1);
+    Set(e, "label", std::string(RelationTypeName(rel.type)));
+    if (rel.from.id == rel.to.id) Set(e, "style", "dashed");  // a version chain
+    if (rel.type == RelationType::kNamed && IsInodeType(rel.to.type)) {
+      // Show an inode by its name once it has one.
+      Set(to, "label",
+          std::string(NodeTypeName(rel.to.type)) + "\n" + labels_.Label(rel.to) + "\nv" +
+              std::to_string(rel.to.version));
+    }
+    return Status::Ok();
+  }
+
+  Status OnLost(const Lost&) override {
+    ++lost_;
+    return Status::Ok();
+  }
+
+  Status Flush() override { return Status::Ok(); }  // written whole at the end
+
+  Status End(const Stats&) override {
+    if (lost_ > 0) {
+      agattr(graph_, AGRAPH, const_cast<char*>("label"),
+             const_cast<char*>(
+                 ("incomplete: records were lost " + std::to_string(lost_) + " times").c_str()));
+    }
+    char* text = nullptr;
+    size_t size = 0;
+    FILE* memory = open_memstream(&text, &size);
+    if (memory == nullptr) return InternalError("open_memstream failed");
+    int rc = agwrite(graph_, memory);
+    fclose(memory);
+    Status s = rc == 0 ? out_->Write(std::string_view(text, size))
+                       : InternalError("graphviz could not write the graph");
+    free(text);
+    if (!s.ok()) return s;
+    return out_->Flush();
+  }
+
+ private:
+  Agnode_t* NodeFor(uint64_t id, uint32_t version) {
+    std::string key = Key(id, version);
+    return agnode(graph_, &key[0], 1);
+  }
+
+  template <typename Obj>
+  void Set(Obj* obj, const char* name, const std::string& value) {
+    agsafeset(obj, const_cast<char*>(name), const_cast<char*>(value.c_str()),
+              const_cast<char*>(""));
+  }
+
+  ByteSink* out_;
+  Agraph_t* graph_;
+  NodeLabels labels_;
+  uint64_t lost_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<RecordSink> NewDotWriter(ByteSink* out) { return std::make_unique<DotWriter>(out); }
+
+}  // namespace provtrace::formats

@@ -1,0 +1,82 @@
+#include "formats/zstd_sink.h"
+
+#include <zstd.h>
+
+#include <string>
+
+namespace provtrace::formats {
+namespace {
+
+class ZstdSink : public ByteSink {
+ public:
+  ZstdSink(std::unique_ptr<ByteSink> inner, ZSTD_CCtx* cctx)
+      : inner_(std::move(inner)), cctx_(cctx), out_(ZSTD_CStreamOutSize(), '\0') {}
+  ~ZstdSink() override {
+    Close();
+    ZSTD_freeCCtx(cctx_);
+  }
+
+  Status Write(std::string_view bytes) override {
+    if (closed_) return IoError("write after close");
+    if (bytes.empty()) return Status::Ok();
+    frame_open_ = true;
+    return Compress(bytes, ZSTD_e_continue);
+  }
+
+  Status Flush() override {
+    if (closed_) return Status::Ok();
+    if (frame_open_) {
+      PT_RETURN_IF_ERROR(Compress({}, ZSTD_e_end));
+      frame_open_ = false;
+    }
+    return inner_->Flush();
+  }
+
+  Status Close() override {
+    if (closed_) return Status::Ok();
+    Status s = Flush();
+    closed_ = true;
+    Status c = inner_->Close();
+    return s.ok() ? c : s;
+  }
+
+  uint64_t bytes_written() const override { return inner_->bytes_written(); }
+
+ private:
+  Status Compress(std::string_view bytes, ZSTD_EndDirective mode) {
+    ZSTD_inBuffer in = {bytes.data(), bytes.size(), 0};
+    while (true) {
+      ZSTD_outBuffer out = {&out_[0], out_.size(), 0};
+      size_t left = ZSTD_compressStream2(cctx_, &out, &in, mode);
+      if (ZSTD_isError(left)) {
+        return Status(StatusCode::kInternal,
+                      std::string("zstd compression failed: ") + ZSTD_getErrorName(left));
+      }
+      if (out.pos > 0) PT_RETURN_IF_ERROR(inner_->Write(std::string_view(out_.data(), out.pos)));
+      bool done = mode == ZSTD_e_continue ? in.pos == in.size : left == 0;
+      if (done) return Status::Ok();
+    }
+  }
+
+  std::unique_ptr<ByteSink> inner_;
+  ZSTD_CCtx* cctx_;
+  std::string out_;
+  bool frame_open_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace
+
+Status NewZstdSink(std::unique_ptr<ByteSink> inner, int level, std::unique_ptr<ByteSink>* sink) {
+  if (level < 1 || level > ZSTD_maxCLevel()) {
+    return InvalidArgument("zstd level " + std::to_string(level) + " is out of range (1.." +
+                           std::to_string(ZSTD_maxCLevel()) + ")");
+  }
+  ZSTD_CCtx* cctx = ZSTD_createCCtx();
+  if (cctx == nullptr) return InternalError("cannot create a zstd context");
+  ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level);
+  *sink = std::make_unique<ZstdSink>(std::move(inner), cctx);
+  return Status::Ok();
+}
+
+}  // namespace provtrace::formats
