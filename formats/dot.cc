@@ -41,7 +41,9 @@ class DotWriter : public RecordSink {
         node.type == NodeType::kEnvp)
       shape = "note";
     Set(n, "shape", shape);
-    std::string label = NodeLabel(node);
+    // An inode named earlier keeps its name in later versions.
+    std::string label =
+        IsInodeType(node.type) ? labels_.Label(node.id, node.type) : NodeLabel(node);
     if (node.type != NodeType::kPath) {
       label = std::string(NodeTypeName(node.type)) + "\n" + label + "\nv" +
               std::to_string(node.version);
