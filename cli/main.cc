@@ -2,10 +2,12 @@
 // Status into one line on stderr and an exit code. (Only cli/ does that.)
 #include <linux/capability.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -26,6 +28,7 @@
 #include "probes/features.h"
 #include "probes/perf_transport.h"
 #include "probes/probe_session.h"
+#include "probes/ring_transport.h"
 
 namespace provtrace::cli {
 namespace {
@@ -33,6 +36,7 @@ namespace {
 constexpr int kExitOk = 0;
 constexpr int kExitRuntime = 1;
 constexpr int kExitUsage = 2;
+constexpr int kExitLoss = 3;  // --on-loss=exit
 
 std::atomic<int> g_stop_signal{0};
 
@@ -193,18 +197,95 @@ Status EndOutputs(Pipeline& pipeline, std::vector<std::unique_ptr<formats::Outpu
   return status;
 }
 
+// Losses the BPF side counted: with the ring buffer they are reported as
+// lost records (per CPU) since the ring reports none itself; with perf
+// buffers the kernel's lost events already did. Returns the total so far.
+class LossWatch {
+ public:
+  LossWatch(probes::ProbeSession* session, Pipeline* pipeline, bool report)
+      : session_(session), pipeline_(pipeline), report_(report) {}
+
+  uint64_t Check() {
+    std::vector<uint64_t> per_cpu;
+    if (!session_->ReadOutputFailuresPerCpu(&per_cpu).ok()) return total_;
+    seen_.resize(per_cpu.size(), 0);
+    uint64_t total = 0;
+    for (size_t cpu = 0; cpu < per_cpu.size(); ++cpu) {
+      total += per_cpu[cpu];
+      if (report_ && per_cpu[cpu] > seen_[cpu]) {
+        Lost lost;
+        lost.source = LostSource::kBpfOutput;
+        lost.count = per_cpu[cpu] - seen_[cpu];
+        lost.cpu = static_cast<int>(cpu);
+        struct timespec now;
+        clock_gettime(CLOCK_BOOTTIME, &now);
+        lost.time_ns =
+            static_cast<uint64_t>(now.tv_sec) * 1000000000ULL + static_cast<uint64_t>(now.tv_nsec);
+        pipeline_->OnLost(lost);
+      }
+      seen_[cpu] = per_cpu[cpu];
+    }
+    total_ = std::max(total, pipeline_->stats().lost_reported);
+    return total_;
+  }
+
+ private:
+  probes::ProbeSession* session_;
+  Pipeline* pipeline_;
+  bool report_;
+  std::vector<uint64_t> seen_;
+  uint64_t total_ = 0;
+};
+
+// The once-a-second status line on a terminal's stderr.
+class StatusLine {
+ public:
+  explicit StatusLine(bool enabled) : enabled_(enabled) {}
+
+  void Show(const Stats& stats, uint64_t lost, uint64_t bytes,
+            std::chrono::duration<double> elapsed) {
+    if (!enabled_) return;
+    double rate = static_cast<double>(stats.records_received - last_records_);
+    last_records_ = stats.records_received;
+    long secs = static_cast<long>(elapsed.count());
+    fprintf(stderr, "\r%llu records  %.0f/s  lost %llu  %.1f MB  %02ld:%02ld:%02ld \033[K",
+            static_cast<unsigned long long>(stats.records_received), rate,
+            static_cast<unsigned long long>(lost), bytes / 1048576.0, secs / 3600, secs / 60 % 60,
+            secs % 60);
+    shown_ = true;
+  }
+
+  void Clear() {
+    if (shown_) fputs("\r\033[K", stderr);
+    shown_ = false;
+  }
+
+ private:
+  bool enabled_;
+  bool shown_ = false;
+  uint64_t last_records_ = 0;
+};
+
 // -r: a capture replayed through the same decoder as live data.
 int RunReplay(const Options& options) {
   std::vector<std::unique_ptr<formats::Output>> outputs;
   Status status = OpenOutputs(options, &outputs);
   if (!status.ok()) return Report(status);
   Pipeline pipeline(SinksOf(outputs));
+  std::optional<Filter> filter;
+  if (options.filtering) {
+    filter.emplace(options.filter);
+    pipeline.set_filter(&*filter);
+  }
+  pipeline.set_max_records(options.max_records);
   std::unique_ptr<formats::CaptureReader> reader;
   status = formats::CaptureReader::Open(options.read_capture, &pipeline, &reader);
   if (!status.ok()) return Report(status);
   signal(SIGPIPE, SIG_IGN);
   status = pipeline.Begin(reader->info());
-  while (status.ok() && !reader->done() && pipeline.status().ok()) status = reader->Poll(0);
+  while (status.ok() && !reader->done() && pipeline.status().ok() && !pipeline.done()) {
+    status = reader->Poll(0);
+  }
   if (status.ok()) status = pipeline.status();
   Status ended = EndOutputs(pipeline, outputs);
   if (status.ok()) status = ended;
@@ -243,7 +324,19 @@ int RunCapture(const Options& options) {
   probes::SessionOptions session_options;
   session_options.backend = choice.backend;
   session_options.self_tgid = static_cast<uint32_t>(getpid());
-  if (command) session_options.scope_roots.push_back(static_cast<uint32_t>(command->pid()));
+  if (command) session_options.held_commands.push_back(static_cast<uint32_t>(command->pid()));
+  session_options.processes = options.pids;
+  session_options.cgroup_id = options.cgroup_id;
+  if (options.ring) {
+    session_options.transport.transport = probes::Transport::kRing;
+    // The same memory as the perf buffers: pages per CPU times the CPUs,
+    // rounded down to a power of two.
+    long cpus = sysconf(_SC_NPROCESSORS_CONF);
+    int pages = options.buffer_pages * static_cast<int>(cpus > 0 ? cpus : 1);
+    int ring_pages = 1;
+    while (ring_pages * 2 <= pages) ring_pages *= 2;
+    session_options.transport.ring_pages = ring_pages;
+  }
   session_options.cache_root = options.cache_dir;
   session_options.btf_path = options.btf_path;
   session_options.record_envp = options.envp;
@@ -258,6 +351,12 @@ int RunCapture(const Options& options) {
   for (const std::string& w : session->warnings()) verbose("warning: %s", w.c_str());
 
   Pipeline pipeline(SinksOf(outputs));
+  std::optional<Filter> filter;
+  if (options.filtering) {
+    filter.emplace(options.filter);
+    pipeline.set_filter(&*filter);
+  }
+  pipeline.set_max_records(options.max_records);
   CaptureInfo info;
   info.boot_id = identity.boot_id;
   info.machine_id = identity.machine_id;
@@ -268,18 +367,30 @@ int RunCapture(const Options& options) {
   std::vector<uint8_t> machine = MachineRecord();
   pipeline.OnRawRecord(machine.data(), machine.size());
 
-  std::unique_ptr<probes::PerfTransport> transport;
-  status = probes::PerfTransport::Open(session->events_map_fd(), options.buffer_pages, &pipeline,
-                                       &transport);
+  std::unique_ptr<RecordSource> transport;
+  if (options.ring) {
+    std::unique_ptr<probes::RingTransport> ring;
+    status = probes::RingTransport::Open(session->events_map_fd(), &pipeline, &ring);
+    transport = std::move(ring);
+  } else {
+    std::unique_ptr<probes::PerfTransport> perf;
+    status = probes::PerfTransport::Open(session->events_map_fd(), options.buffer_pages, &pipeline,
+                                         &perf);
+    transport = std::move(perf);
+  }
   if (!status.ok()) return Report(status);
+  LossWatch loss(session.get(), &pipeline, options.ring);
+  StatusLine status_line(!options.quiet && isatty(STDERR_FILENO));
 
   signal(SIGPIPE, SIG_IGN);
   InstallSignalHandlers();
   verbose("ready %.3f s after start",
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   if (command) command->Release();
+  const auto ready = std::chrono::steady_clock::now();
 
   int exit_code = kExitOk;
+  bool lost_exit = false;
   const auto kForever = std::chrono::steady_clock::time_point::max();
   const auto deadline = options.duration_seconds
                             ? std::chrono::steady_clock::now() +
@@ -292,6 +403,7 @@ int RunCapture(const Options& options) {
     if (!status.ok()) break;
     if (!pipeline.status().ok()) break;
     if (g_stop_signal.load() != 0) break;
+    if (pipeline.done()) break;
     if (command) {
       int code;
       std::string how;
@@ -307,9 +419,20 @@ int RunCapture(const Options& options) {
     if (now - last_flush >= std::chrono::seconds(1)) {
       pipeline.Flush();
       last_flush = now;
+      uint64_t lost = loss.Check();
+      uint64_t bytes = 0;
+      for (const auto& o : outputs) bytes += o->bytes_written();
+      status_line.Show(pipeline.stats(), lost, bytes, std::chrono::duration<double>(now - ready));
+      if (lost > 0 && options.on_loss == Options::OnLoss::kExit) {
+        lost_exit = true;
+        break;
+      }
     }
   }
   if (status.ok()) status = transport->Drain();
+  uint64_t lost_total = loss.Check();
+  status_line.Clear();
+  if (lost_total > 0 && options.on_loss == Options::OnLoss::kExit) lost_exit = true;
 
   probes::Counters counters{};
   Status counted = session->ReadCounters(&counters);
@@ -324,8 +447,12 @@ int RunCapture(const Options& options) {
   Status ended = EndOutputs(pipeline, outputs);
   if (status.ok()) status = ended;
 
+  struct rusage usage;
+  if (getrusage(RUSAGE_SELF, &usage) == 0)
+    stats.peak_rss_kib = static_cast<uint64_t>(usage.ru_maxrss);
   if (options.stats) fputs(stats.Summary().c_str(), stderr);
-  if (stats.lost() > 0 || stats.bpf_state_full > 0) {
+  if ((stats.lost() > 0 || stats.bpf_state_full > 0) &&
+      options.on_loss != Options::OnLoss::kIgnore && !options.quiet) {
     fprintf(stderr, "provtrace: warning: %llu records lost, %llu state inserts failed\n",
             static_cast<unsigned long long>(stats.lost()),
             static_cast<unsigned long long>(stats.bpf_state_full));
@@ -333,6 +460,10 @@ int RunCapture(const Options& options) {
   if (!status.ok()) {
     int code = Report(status);
     if (code != kExitOk) return code;
+  }
+  if (lost_exit) {
+    fprintf(stderr, "provtrace: records were lost; stopping (--on-loss=exit)\n");
+    return kExitLoss;
   }
   return exit_code;
 }

@@ -1,6 +1,9 @@
 #include "cli/options.h"
 
 #include <errno.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -12,7 +15,20 @@
 namespace provtrace::cli {
 namespace {
 
-void Define(CLI::App& app, Options* o, std::string* backend, int* level) {
+constexpr long kCgroup2Magic = 0x63677270;  // CGROUP2_SUPER_MAGIC
+
+// Values that need checking after parsing.
+struct Raw {
+  std::string backend = "auto";
+  int level = 0;
+  std::string shell_command;
+  std::string node_filter, relation_filter, only, on_loss = "warn", transport = "perf";
+  std::vector<std::string> track;
+};
+
+void Define(CLI::App& app, Options* o, Raw* raw) {
+  std::string* backend = &raw->backend;
+  int* level = &raw->level;
   app.add_option("-o,--output", o->output,
                  "Write records to FILE (created 0600; '-' is standard output)")
       ->type_name("FILE");
@@ -63,6 +79,45 @@ void Define(CLI::App& app, Options* o, std::string* backend, int* level) {
   app.add_option("--btf", o->btf_path,
                  "Kernel BTF to build headers from (default /sys/kernel/btf/vmlinux)")
       ->type_name("FILE");
+  app.add_option("-c,--command", raw->shell_command,
+                 "Trace CMD (run by /bin/sh -c) and its descendants; exit with its status")
+      ->type_name("CMD");
+  app.add_option("-p,--pid", o->pids, "Trace the running process PID and its new descendants")
+      ->type_name("PID")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--cgroup", o->cgroup,
+                 "Trace the tasks of a cgroup v2 directory (a container's) and below it")
+      ->type_name("PATH");
+  app.add_option("--node-filter", raw->node_filter,
+                 "Leave out nodes of these types (comma-separated CamFlow names)")
+      ->type_name("TYPES");
+  app.add_option("--relation-filter", raw->relation_filter, "Leave out relations of these types")
+      ->type_name("TYPES");
+  app.add_option("--only", raw->only, "Keep only relations of these types")->type_name("TYPES");
+  app.add_option("--path", o->filter.include_paths,
+                 "Keep file relations only for files under PREFIX (repeatable)")
+      ->type_name("PREFIX");
+  app.add_option("--exclude-path", o->filter.exclude_paths,
+                 "Leave out relations of files under PREFIX (repeatable)")
+      ->type_name("PREFIX");
+  app.add_option("--track", raw->track,
+                 "Keep only relations of tracked objects: a file PATH or pid:N (repeatable)")
+      ->type_name("WHAT");
+  app.add_flag("--propagate", o->filter.propagate,
+               "With --track: what receives information from a tracked object is tracked");
+  app.add_option("--max-records", o->max_records, "Stop after N records")
+      ->type_name("N")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--on-loss", raw->on_loss,
+                 "When records are lost: ignore, warn (default), or exit (status 3)")
+      ->type_name("WHAT")
+      ->check(CLI::IsMember({"ignore", "warn", "exit"}));
+  app.add_option("--transport", raw->transport,
+                 "Kernel to user space: perf (per-CPU buffers, default) or ring (one BPF ring "
+                 "buffer)")
+      ->type_name("KIND")
+      ->check(CLI::IsMember({"perf", "ring"}));
+  app.add_flag("-q,--quiet", o->quiet, "No status line on a terminal, no loss warning");
   app.add_option("command", o->command, "Command to trace with its descendants (after --)")
       ->type_name("COMMAND");
   app.set_version_flag("-V,--version", std::string("provtrace ") + kVersion);
@@ -72,9 +127,9 @@ void Define(CLI::App& app, Options* o, std::string* backend, int* level) {
 
 ParseOutcome ParseOptions(int argc, const char* const* argv, Options* options, std::string* text) {
   CLI::App app("provtrace: whole-system provenance capture with eBPF", "provtrace");
-  std::string backend = "auto";
-  int level = 0;
-  Define(app, options, &backend, &level);
+  Raw raw;
+  Define(app, options, &raw);
+  const std::string& backend = raw.backend;
   app.footer(
       "Examples:\n"
       "  provtrace -- ls                 trace ls and its descendants\n"
@@ -102,7 +157,65 @@ ParseOutcome ParseOptions(int argc, const char* const* argv, Options* options, s
   }
   if (backend != "auto") options->backend = probes::ParseBackend(backend);
   options->output_given = app.count("--output") > 0;
-  if (app.count("--compress") > 0) options->compress = level;
+  auto fail = [&](const std::string& why) {
+    *text = why;
+    return ParseOutcome::kError;
+  };
+  if (!raw.shell_command.empty()) {
+    if (!options->command.empty()) return fail("-c and -- COMMAND both name a command");
+    options->command = {"/bin/sh", "-c", raw.shell_command};
+  }
+  if (options->info && !options->command.empty()) return fail("--info takes no command");
+  if (!options->cgroup.empty()) {
+    struct statfs fs;
+    struct stat st;
+    if (statfs(options->cgroup.c_str(), &fs) != 0 || stat(options->cgroup.c_str(), &st) != 0) {
+      return fail("--cgroup: cannot read " + options->cgroup + ": " + strerror(errno));
+    }
+    if (fs.f_type != kCgroup2Magic || !S_ISDIR(st.st_mode)) {
+      return fail("--cgroup: " + options->cgroup + " is not a cgroup v2 directory");
+    }
+    options->cgroup_id = st.st_ino;  // a cgroup's id is its directory's inode
+  }
+  for (uint32_t pid : options->pids) {
+    if (kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
+      return fail("-p: no process " + std::to_string(pid));
+    }
+  }
+  FilterSpec& f = options->filter;
+  Status s = ParseNodeTypes(raw.node_filter, &f.exclude_nodes);
+  if (s.ok()) s = ParseRelationTypes(raw.relation_filter, &f.exclude_relations);
+  if (s.ok()) s = ParseRelationTypes(raw.only, &f.only_relations);
+  if (!s.ok()) return fail(s.cause() + " (see provtrace(8) for the type names)");
+  for (const std::string& t : raw.track) {
+    if (t.rfind("pid:", 0) == 0) {
+      char* end = nullptr;
+      unsigned long pid = strtoul(t.c_str() + 4, &end, 10);
+      if (t.size() == 4 || *end != '\0' || pid == 0 || pid > UINT32_MAX) {
+        return fail("--track: '" + t + "' is not pid:N");
+      }
+      f.track_pids.push_back(static_cast<uint32_t>(pid));
+    } else if (!t.empty() && t[0] == '/') {
+      f.track_paths.push_back(t);
+    } else {
+      return fail("--track: '" + t + "' is neither an absolute path nor pid:N");
+    }
+  }
+  if (f.propagate && !f.tracking()) return fail("--propagate needs --track");
+  for (const auto* list : {&f.include_paths, &f.exclude_paths}) {
+    for (const std::string& p : *list) {
+      if (p.empty() || p[0] != '/')
+        return fail("--path/--exclude-path: '" + p + "' is not absolute");
+    }
+  }
+  options->filtering = !f.exclude_nodes.empty() || !f.exclude_relations.empty() ||
+                       !f.only_relations.empty() || !f.include_paths.empty() ||
+                       !f.exclude_paths.empty() || f.tracking();
+  options->on_loss = raw.on_loss == "ignore" ? Options::OnLoss::kIgnore
+                     : raw.on_loss == "exit" ? Options::OnLoss::kExit
+                                             : Options::OnLoss::kWarn;
+  options->ring = raw.transport == "ring";
+  if (app.count("--compress") > 0) options->compress = raw.level;
   if (!options->rotate_size.empty() && !formats::ParseSize(options->rotate_size)) {
     *text = "--rotate-size: '" + options->rotate_size + "' is not a size (e.g. 500k, 100M, 2G)";
     return ParseOutcome::kError;
@@ -120,8 +233,11 @@ ParseOutcome ParseOptions(int argc, const char* const* argv, Options* options, s
       *text = "-r replays a capture; it takes no command";
       return ParseOutcome::kError;
     }
-    if (options->duration_seconds || options->backend) {
-      *text = "-r replays a capture; -d and --backend apply to live captures";
+    if (options->duration_seconds || options->backend || !options->pids.empty() ||
+        !options->cgroup.empty() || options->ring) {
+      *text =
+          "-r replays a capture; -d, -p, --cgroup, --backend and --transport apply to "
+          "live captures";
       return ParseOutcome::kError;
     }
     if (options->read_capture != "-" && access(options->read_capture.c_str(), R_OK) != 0) {
@@ -140,9 +256,8 @@ ParseOutcome ParseOptions(int argc, const char* const* argv, Options* options, s
 std::vector<std::string> LongOptionNames() {
   CLI::App app;
   Options options;
-  std::string backend;
-  int level = 0;
-  Define(app, &options, &backend, &level);
+  Raw raw;
+  Define(app, &options, &raw);
   std::vector<std::string> names = {"help"};
   for (const CLI::Option* opt : app.get_options()) {
     for (const std::string& name : opt->get_lnames()) {

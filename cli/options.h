@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/filter.h"
 #include "core/status.h"
 #include "probes/backend.h"
 
@@ -32,7 +33,19 @@ struct Options {
   std::string cache_dir = "/var/cache/provtrace";
   std::string btf_path = "/sys/kernel/btf/vmlinux";
   std::string state_dir = "/var/lib/provtrace";
-  std::vector<std::string> command;
+  std::vector<std::string> command;  // -- COMMAND ARGS, or -c (as sh -c)
+  // Scope (in the kernel): when any is given, only these and their
+  // descendants are recorded.
+  std::vector<uint32_t> pids;  // -p
+  std::string cgroup;          // --cgroup (a cgroup v2 directory)
+  uint64_t cgroup_id = 0;      //   its id
+  // Filters (in user space).
+  FilterSpec filter;
+  bool filtering = false;
+  uint64_t max_records = 0;  // --max-records (0: no limit)
+  enum class OnLoss { kIgnore, kWarn, kExit } on_loss = OnLoss::kWarn;
+  bool ring = false;  // --transport=ring
+  bool quiet = false;
 };
 
 enum class ParseOutcome {

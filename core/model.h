@@ -109,6 +109,7 @@ struct Relation {
 
 enum class LostSource {
   kPerfBuffer,  // the kernel overwrote or dropped records (perf lost event)
+  kBpfOutput,   // the BPF program's output was refused (ring buffer full)
 };
 
 struct Lost {

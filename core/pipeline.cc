@@ -29,14 +29,27 @@ void Pipeline::OnRawRecord(const void* data, size_t size) {
     ++stats_.records_bad;
     return;
   }
+  if (done()) return;
   if (scratch_.kind == DecodedRecord::Kind::kNode) {
     ++stats_.nodes;
+    if (filter_ != nullptr && !filter_->KeepNode(scratch_.node)) {
+      ++stats_.records_filtered;
+      for (RecordSink* sink : sinks_) sink->OnFilteredNode(scratch_.node);
+      return;
+    }
+    ++stats_.records_out;
     for (RecordSink* sink : sinks_) {
       Status s = sink->OnNode(scratch_.node);
       if (!s.ok()) return Fail(s);
     }
   } else {
     ++stats_.relations;
+    if (filter_ != nullptr && !filter_->KeepRelation(scratch_.relation)) {
+      ++stats_.records_filtered;
+      for (RecordSink* sink : sinks_) sink->OnFilteredRelation(scratch_.relation);
+      return;
+    }
+    ++stats_.records_out;
     for (RecordSink* sink : sinks_) {
       Status s = sink->OnRelation(scratch_.relation);
       if (!s.ok()) return Fail(s);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/decoder.h"
+#include "core/filter.h"
 #include "core/sink.h"
 #include "core/source.h"
 #include "core/stats.h"
@@ -16,6 +17,13 @@ namespace provtrace {
 class Pipeline : public RecordHandler {
  public:
   explicit Pipeline(std::vector<RecordSink*> sinks) : sinks_(std::move(sinks)) {}
+
+  // Records the filter drops reach no sink but the raw capture (which
+  // keeps everything as received).
+  void set_filter(Filter* filter) { filter_ = filter; }
+  // After this many nodes and relations have gone out, done() is true.
+  void set_max_records(uint64_t max) { max_records_ = max; }
+  bool done() const { return max_records_ > 0 && stats_.records_out >= max_records_; }
 
   Status Begin(const CaptureInfo& info);
   void OnRawRecord(const void* data, size_t size) override;
@@ -33,6 +41,8 @@ class Pipeline : public RecordHandler {
   void Fail(Status status);
 
   std::vector<RecordSink*> sinks_;
+  Filter* filter_ = nullptr;
+  uint64_t max_records_ = 0;
   Stats stats_;
   Status status_;
   DecodedRecord scratch_;

@@ -222,9 +222,16 @@ enum pt_counter {
 /* The BPF programs' settings, written by user space before attaching. */
 struct pt_config {
   __u32 self_tgid;   /* provtrace itself: never recorded */
-  __u32 scoped;      /* 1: record only tasks descending from a scope root */
+  __u32 scoped;      /* 1: only tasks in the scope (roots, cgroup) and their descendants */
   __u32 record_envp; /* 1: exec records envp nodes too */
   __u32 pad;
+  __u64 cgroup_id; /* scoped: also tasks in this cgroup v2 or below it; 0: none */
+};
+
+/* Values of pt_scope_roots, keyed by a thread or thread group id. */
+enum pt_scope_root {
+  PT_SCOPE_AWAIT_EXEC = 1, /* provtrace's held child: recorded from its exec */
+  PT_SCOPE_PROCESS = 2,    /* a running process (-p): recorded at once */
 };
 
 #endif /* PROVTRACE_CORE_RECORD_H_ */

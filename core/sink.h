@@ -21,6 +21,10 @@ class RecordSink {
   virtual Status OnNode(const Node& node) = 0;
   virtual Status OnRelation(const Relation& relation) = 0;
   virtual Status OnLost(const Lost& lost) = 0;
+  // Records the user's filters left out: writers that keep context (the
+  // names of files, for labels) may learn from them; nothing is written.
+  virtual void OnFilteredNode(const Node& node) {}
+  virtual void OnFilteredRelation(const Relation& relation) {}
   // Pushes buffered output through (called periodically for live use).
   virtual Status Flush() = 0;
   // The capture is over: complete the output and flush it.

@@ -10,12 +10,14 @@ std::string Stats::Summary() const {
       << "  nodes:                 " << nodes << "\n"
       << "  relations:             " << relations << "\n"
       << "  undecodable:           " << records_bad << "\n"
+      << "  filtered out:          " << records_filtered << "\n"
       << "records emitted (BPF):   " << bpf_emitted << "\n"
       << "lost, output refused:    " << bpf_output_failed << " (BPF count)\n"
       << "lost, perf notified:     " << lost_reported << "\n"
       << "state inserts failed:    " << bpf_state_full << "\n"
       << "paths truncated:         " << bpf_path_truncated << "\n"
       << "bytes written:           " << bytes_written << "\n";
+  if (peak_rss_kib > 0) out << "peak RSS (KiB):          " << peak_rss_kib << "\n";
   return out.str();
 }
 

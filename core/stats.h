@@ -13,7 +13,9 @@ struct Stats {
   uint64_t records_bad = 0;       // undecodable: counted, skipped
   uint64_t nodes = 0;
   uint64_t relations = 0;
-  uint64_t lost_reported = 0;  // the transport's own lost notifications
+  uint64_t lost_reported = 0;     // the transport's own lost notifications
+  uint64_t records_filtered = 0;  // dropped by the user's filters (not lost)
+  uint64_t records_out = 0;       // nodes and relations that went out
   // BPF side (filled in from the kernel's per-CPU counters).
   uint64_t bpf_emitted = 0;
   uint64_t bpf_output_failed = 0;  // records the kernel could not hand over
@@ -21,6 +23,8 @@ struct Stats {
   uint64_t bpf_path_truncated = 0;
   // Output.
   uint64_t bytes_written = 0;
+  // The process.
+  uint64_t peak_rss_kib = 0;
 
   // Records that never reached the output. The BPF count is authoritative:
   // a perf buffer reports the same refusals again as lost events.

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -75,6 +76,12 @@ Status OpenFileSink(const std::string& path, bool force, bool unbuffered,
                     std::unique_ptr<ByteSink>* sink) {
   int flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (force ? O_TRUNC : O_EXCL);
   int fd = open(path.c_str(), flags, 0600);
+  struct stat st;
+  if (fd < 0 && errno == EEXIST && lstat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) &&
+      !S_ISLNK(st.st_mode) && !S_ISDIR(st.st_mode)) {
+    // A device or a FIFO (-o /dev/null, a named pipe): nothing to clobber.
+    fd = open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+  }
   if (fd < 0) {
     int err = errno;
     if (err == EEXIST) {

@@ -56,6 +56,15 @@ class DotWriter : public RecordSink {
     labels_.OnRelation(rel);
     Agnode_t* from = NodeFor(rel.from.id, rel.from.version);
     Agnode_t* to = NodeFor(rel.to.id, rel.to.version);
+    // Endpoints whose node records a filter left out get their labels here.
+    for (auto [node, ref] : {std::pair(from, rel.from), std::pair(to, rel.to)}) {
+      char* label = agget(node, const_cast<char*>("label"));
+      if (label == nullptr || label[0] == '\0') {
+        Set(node, "label",
+            std::string(NodeTypeName(ref.type)) + "\n" + labels_.Label(ref) + "\nv" +
+                std::to_string(ref.version));
+      }
+    }
     std::string name = std::to_string(rel.id);
     Agedge_t* e = agedge(graph_, from, to, &name[0], 1);
     Set(e, "label", std::string(RelationTypeName(rel.type)));
@@ -68,6 +77,9 @@ class DotWriter : public RecordSink {
     }
     return Status::Ok();
   }
+
+  void OnFilteredNode(const Node& node) override { labels_.OnNode(node); }
+  void OnFilteredRelation(const Relation& rel) override { labels_.OnRelation(rel); }
 
   Status OnLost(const Lost&) override {
     ++lost_;

@@ -88,7 +88,7 @@ class JsonLinesWriter : public RecordSink {
     writer_.Key("kind");
     writer_.String("lost");
     writer_.Key("source");
-    writer_.String("perf");
+    writer_.String(lost.source == LostSource::kBpfOutput ? "bpf" : "perf");
     writer_.Key("count");
     writer_.Uint64(lost.count);
     writer_.Key("cpu");

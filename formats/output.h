@@ -47,6 +47,10 @@ class Output : public RecordSink {
   Status OnNode(const Node& node) override;
   Status OnRelation(const Relation& relation) override;
   Status OnLost(const Lost& lost) override;
+  void OnFilteredNode(const Node& node) override { writer_->OnFilteredNode(node); }
+  void OnFilteredRelation(const Relation& relation) override {
+    writer_->OnFilteredRelation(relation);
+  }
   // Flushes; a file that reached rotate_size is followed by a new one at
   // the next record.
   Status Flush() override;

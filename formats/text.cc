@@ -42,6 +42,9 @@ class TextWriter : public RecordSink {
     return out_->Write(text);
   }
 
+  void OnFilteredNode(const Node& node) override { labels_.OnNode(node); }
+  void OnFilteredRelation(const Relation& rel) override { labels_.OnRelation(rel); }
+
   Status OnLost(const Lost& lost) override {
     std::string text = Time(lost.time_ns) + "  LOST " + std::to_string(lost.count) +
                        " records on cpu " + std::to_string(lost.cpu) + "\n";

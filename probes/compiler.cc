@@ -1,11 +1,14 @@
 #include "probes/compiler.h"
 
 #include <bcc/bcc_common.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
+#include <cstring>
+#include <vector>
 
 #include "probes/kernel_tree.h"
 
@@ -105,6 +108,52 @@ Status Compile(const std::string& program_text, const CompileOptions& options,
   }
   *out = std::move(module);
   return Status::Ok();
+}
+
+}  // namespace provtrace::probes
+
+namespace provtrace::probes {
+
+Status LoadFunction(const CompiledModule& module, const std::string& function, int prog_type,
+                    int* fd) {
+  void* handle = module.handle();
+  const char* name = function.c_str();
+  void* insns = bpf_function_start(handle, name);
+  if (insns == nullptr) return InternalError("BPF program has no function " + function);
+  std::vector<char> log(4 << 20);
+  int err = 0;
+  auto load = [&](int log_level) {
+    log[0] = 0;
+    // BCC prints verifier hints (and sometimes the log) itself; the log
+    // belongs in a file named in a one-line message.
+    CaptureStderr([&] {
+      *fd = bcc_func_load(handle, prog_type, name, static_cast<const struct bpf_insn*>(insns),
+                          static_cast<int>(bpf_function_size(handle, name)),
+                          bpf_module_license(handle), bpf_module_kern_version(handle), log_level,
+                          log.data(), static_cast<unsigned>(log.size()), nullptr, -1);
+      err = errno;
+    });
+  };
+  load(0);
+  if (*fd >= 0) return Status::Ok();
+  if ((err == EPERM || err == EACCES) && log[0] == 0) {
+    return Status(StatusCode::kPermissionDenied,
+                  "the kernel refused to load BPF program " + function + ": " + strerror(err),
+                  "run provtrace as root (it needs CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN), or "
+                  "pick another --backend");
+  }
+  if (log[0] == 0) {  // BCC gives up on some errors (E2BIG) before asking for the log
+    int first = err;
+    load(1);
+    if (*fd >= 0) close(*fd);
+    *fd = -1;
+    err = first;
+  }
+  std::string saved = SaveLog("verifier log for " + function, log.data());
+  return Status(StatusCode::kKernelRejected,
+                "the BPF verifier rejected " + function + " (" + strerror(err) + ")" +
+                    (saved.empty() ? "" : "; verifier log in " + saved),
+                "try another --backend; please report this with the log");
 }
 
 }  // namespace provtrace::probes

@@ -50,6 +50,12 @@ class CompiledModule {
 Status Compile(const std::string& program_text, const CompileOptions& options,
                std::unique_ptr<CompiledModule>* module);
 
+// Loads one function of a compiled module as a BPF program of prog_type
+// (BPF_PROG_TYPE_*). A refusal is one line: permission (kPermissionDenied)
+// or the verifier (kKernelRejected, naming the file its log was saved to).
+Status LoadFunction(const CompiledModule& module, const std::string& function, int prog_type,
+                    int* fd);
+
 // Runs fn with stderr sent to a temporary file and returns what it wrote:
 // BCC, clang and libbpf print diagnostics there, which belong in a log or a
 // one-line message, not on the user's terminal.

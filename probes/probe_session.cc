@@ -53,7 +53,8 @@ Status ProbeSession::Open(const SessionOptions& options, std::unique_ptr<ProbeSe
   compile.btf_path = options.btf_path;
   compile.cache_root = options.cache_root;
   compile.what = std::string(BackendName(options.backend)) + " BPF program";
-  PT_RETURN_IF_ERROR(Compile(ProgramText(options.backend), compile, &session->module_));
+  PT_RETURN_IF_ERROR(
+      Compile(ProgramText(options.backend, options.transport), compile, &session->module_));
   const CompileTimings& t = session->module_->timings();
   session->timings_.tree_seconds = t.tree_seconds;
   session->timings_.compile_seconds = t.compile_seconds;
@@ -72,7 +73,8 @@ Status ProbeSession::Configure(const SessionOptions& options) {
   struct pt_config config;
   memset(&config, 0, sizeof(config));
   config.self_tgid = options.self_tgid;
-  config.scoped = options.scope_roots.empty() ? 0 : 1;
+  config.scoped = options.scoped() ? 1 : 0;
+  config.cgroup_id = options.cgroup_id;
   config.record_envp = options.record_envp ? 1 : 0;
   uint32_t zero = 0;
   if (bpf_map_update_elem(settings, &zero, &config, BPF_ANY) != 0) {
@@ -83,9 +85,16 @@ Status ProbeSession::Configure(const SessionOptions& options) {
   if (bpf_map_update_elem(MapFd("pt_next_id"), &zero, &first_id, BPF_ANY) != 0) {
     return InternalError(std::string("cannot set the id counter: ") + strerror(errno));
   }
-  for (uint32_t tid : options.scope_roots) {
-    uint8_t yes = 1;
-    if (bpf_map_update_elem(roots, &tid, &yes, BPF_ANY) != 0) {
+  auto add_root = [&](uint32_t id, uint8_t kind) {
+    return bpf_map_update_elem(roots, &id, &kind, BPF_ANY) == 0;
+  };
+  for (uint32_t tid : options.held_commands) {
+    if (!add_root(tid, PT_SCOPE_AWAIT_EXEC)) {
+      return InternalError(std::string("cannot write the capture scope: ") + strerror(errno));
+    }
+  }
+  for (uint32_t tgid : options.processes) {
+    if (!add_root(tgid, PT_SCOPE_PROCESS)) {
       return InternalError(std::string("cannot write the capture scope: ") + strerror(errno));
     }
   }
@@ -94,44 +103,14 @@ Status ProbeSession::Configure(const SessionOptions& options) {
 
 Status ProbeSession::LoadAndAttach(const SessionOptions& options) {
   auto start = std::chrono::steady_clock::now();
-  std::vector<char> log(4 << 20);
   std::vector<std::pair<ProgramSpec, int>> loaded;
   for (const ProgramSpec& spec : ProgramsFor(options.backend)) {
-    const char* name = spec.function.c_str();
-    void* module = module_->handle();
-    void* insns = bpf_function_start(module, name);
-    if (insns == nullptr) return InternalError("BPF program has no function " + spec.function);
-    log[0] = 0;
-    int fd = -1, err = 0;
-    // BCC prints verifier hints (and sometimes the log) itself; the log
-    // belongs in a file named in a one-line message.
-    CaptureStderr([&] {
-      fd = bcc_func_load(module, ProgType(spec.attach), name,
-                         static_cast<const struct bpf_insn*>(insns),
-                         static_cast<int>(bpf_function_size(module, name)),
-                         bpf_module_license(module), bpf_module_kern_version(module), 0, log.data(),
-                         static_cast<unsigned>(log.size()), nullptr, -1);
-      err = errno;
-    });
-    if (fd < 0) {
-      if (!spec.required) {
-        warnings_.push_back(spec.target + ": not loaded (" + strerror(err) + ")");
-        continue;
-      }
-      if (err == EPERM || err == EACCES) {
-        if (log[0] == 0) {
-          return Status(
-              StatusCode::kPermissionDenied,
-              "the kernel refused to load BPF program " + spec.function + ": " + strerror(err),
-              "run provtrace as root (it needs CAP_BPF, CAP_PERFMON and "
-              "CAP_SYS_ADMIN), or pick another --backend");
-        }
-      }
-      std::string saved = SaveLog("verifier log for " + spec.function, log.data());
-      return Status(StatusCode::kKernelRejected,
-                    "the BPF verifier rejected " + spec.function + " (" + strerror(err) + ")" +
-                        (saved.empty() ? "" : "; verifier log in " + saved),
-                    "try another --backend; please report this with the log");
+    int fd = -1;
+    Status status = LoadFunction(*module_, spec.function, ProgType(spec.attach), &fd);
+    if (!status.ok()) {
+      if (spec.required) return status;
+      warnings_.push_back(spec.target + ": not loaded (" + status.cause() + ")");
+      continue;
     }
     prog_fds_.push_back(fd);
     loaded.emplace_back(spec, fd);
@@ -217,6 +196,19 @@ Status ProbeSession::ReadCounters(Counters* counters) const {
     uint64_t sum = 0;
     for (uint64_t v : values) sum += v;
     (*counters)[i] = sum;
+  }
+  return Status::Ok();
+}
+
+Status ProbeSession::ReadOutputFailuresPerCpu(std::vector<uint64_t>* per_cpu) const {
+  int fd = MapFd("pt_counters");
+  if (fd < 0) return InternalError("BPF program lacks pt_counters");
+  int cpus = libbpf_num_possible_cpus();
+  if (cpus <= 0) return InternalError("cannot count possible CPUs");
+  per_cpu->assign(static_cast<size_t>(cpus), 0);
+  uint32_t key = PT_COUNTER_OUTPUT_FAILED;
+  if (bpf_map_lookup_elem(fd, &key, per_cpu->data()) != 0) {
+    return InternalError(std::string("cannot read BPF counters: ") + strerror(errno));
   }
   return Status::Ok();
 }

@@ -15,15 +15,20 @@
 #include "core/status.h"
 #include "probes/backend.h"
 #include "probes/compiler.h"
+#include "probes/program_table.h"
 
 namespace provtrace::probes {
 
 struct SessionOptions {
   Backend backend = Backend::kTracepoint;
   uint32_t self_tgid = 0;  // never recorded
-  // Non-empty: record only these threads and their descendants.
-  std::vector<uint32_t> scope_roots;
+  // Scope: when any is set, record only these tasks and their descendants.
+  std::vector<uint32_t> held_commands;  // provtrace's held children (from their exec)
+  std::vector<uint32_t> processes;      // running processes (-p), by thread group id
+  uint64_t cgroup_id = 0;               // tasks in this cgroup v2 or below
+  bool scoped() const { return !held_commands.empty() || !processes.empty() || cgroup_id; }
   bool record_envp = false;
+  TransportOptions transport;
   std::string cache_root = "/var/cache/provtrace";
   std::string btf_path = "/sys/kernel/btf/vmlinux";
 };
@@ -52,6 +57,8 @@ class ProbeSession {
 
   // The BPF side's counters, summed over CPUs.
   Status ReadCounters(Counters* counters) const;
+  // The BPF counter of records the transport refused, per CPU.
+  Status ReadOutputFailuresPerCpu(std::vector<uint64_t>* per_cpu) const;
   // Entries in a hash map (tests use it to check state is freed).
   Status CountEntries(const std::string& map, size_t* count) const;
 

@@ -104,8 +104,12 @@ std::vector<ProgramSpec> ProgramsFor(Backend backend) {
   return {};
 }
 
-std::string ProgramText(Backend backend) {
+std::string ProgramText(Backend backend, const TransportOptions& transport) {
   std::string text = "#define PT_BPF_PROGRAM 1\n";
+  if (transport.transport == Transport::kRing) {
+    text += "#define PT_TRANSPORT_RING 1\n#define PT_RING_PAGES " +
+            std::to_string(transport.ring_pages) + "\n";
+  }
   for (const std::string& file : SourceFilesFor(backend)) {
     // #line keeps compiler diagnostics pointing at the real source file.
     text += "#line 1 \"" + file + "\"\n";

@@ -32,9 +32,16 @@ std::vector<std::string> SourceFilesFor(Backend backend);
 
 std::vector<ProgramSpec> ProgramsFor(Backend backend);
 
+enum class Transport { kPerf, kRing };
+
+struct TransportOptions {
+  Transport transport = Transport::kPerf;
+  int ring_pages = 0;  // kRing: the ring buffer's size in pages (a power of two)
+};
+
 // The full BPF C text for a backend: the record header (with
 // PT_BPF_PROGRAM defined) followed by its sources.
-std::string ProgramText(Backend backend);
+std::string ProgramText(Backend backend, const TransportOptions& transport = {});
 
 }  // namespace provtrace::probes
 

@@ -11,6 +11,7 @@ packages=(
   libgtest-dev libgmock-dev
   python3                            # tools/test_summary.py
   python3-prov graphviz jq zstd      # the tests check outputs with their real consumers
+  clang libclang-rt-14-dev           # the libFuzzer target (tests/fuzz)
 )
 
 missing=()

@@ -40,7 +40,13 @@ BPF_PERCPU_ARRAY(pt_counters, u64, PT_COUNTER_MAX);
 BPF_ARRAY(pt_settings, struct pt_config, 1);
 /* Thread ids user space marks as roots of a scoped capture (-- COMMAND). */
 BPF_HASH(pt_scope_roots, u32, u8, 64);
+/* The transport (--transport): a perf buffer per CPU, or one BPF ring
+ * buffer of PT_RING_PAGES pages; the loader defines which. */
+#ifdef PT_TRANSPORT_RING
+BPF_RINGBUF_OUTPUT(pt_events, PT_RING_PAGES);
+#else
 BPF_PERF_OUTPUT(pt_events);
+#endif
 
 static __always_inline void pt_count(u32 counter) {
   u64 *value = pt_counters.lookup(&counter);
@@ -71,7 +77,12 @@ static __always_inline void pt_header(struct pt_record_header *hdr, u16 kind, u1
 /* Hands one record to the transport; a refusal is a lost record, counted
  * so user space can report it (perf and ring buffers alike). */
 static __always_inline void pt_emit(void *ctx, void *record, u32 size) {
-  if (pt_events.perf_submit(ctx, record, size) < 0)
+#ifdef PT_TRANSPORT_RING
+  int rc = pt_events.ringbuf_output(record, size, 0);
+#else
+  int rc = pt_events.perf_submit(ctx, record, size);
+#endif
+  if (rc < 0)
     pt_count(PT_COUNTER_OUTPUT_FAILED);
   else
     pt_count(PT_COUNTER_EMITTED);

@@ -203,7 +203,16 @@ static __always_inline void pt_on_exec(void *ctx, struct task_struct *task,
                                        struct linux_binprm *bprm, const struct cred *cred,
                                        int have_strings) {
   struct pt_task_state *tst = pt_task_touch(ctx, task);
-  if (!tst || (tst->prov.flags & PT_PROV_IGNORED)) return;
+  if (!tst) return;
+  struct pt_config *config = pt_config_get();
+  if ((tst->prov.flags & PT_PROV_IGNORED) && config && config->cgroup_id &&
+      PT_READ(task, tgid) != config->self_tgid && pt_task_in_cgroup(task, config->cgroup_id)) {
+    /* Moved into the scoped cgroup since it was first seen (as container
+     * runtimes do before exec'ing the container's command). */
+    __sync_fetch_and_and(&tst->prov.flags, ~PT_PROV_IGNORED);
+    pt_emit_task_node(ctx, task, &tst->prov, PT_NODE_HISTORY_UNKNOWN);
+  }
+  if (tst->prov.flags & PT_PROV_IGNORED) return;
   if (tst->prov.flags & PT_PROV_AWAIT_EXEC) {
     /* A scope root starts here: its node, then its exec. */
     __sync_fetch_and_and(&tst->prov.flags, ~PT_PROV_AWAIT_EXEC);
@@ -247,7 +256,6 @@ static __always_inline void pt_on_exec(void *ctx, struct task_struct *task,
     if (mm) {
       pt_record_strings(ctx, PT_NODE_ARGV, PT_READ(mm, arg_start), PT_READ(mm, arg_end),
                         PT_READ(bprm, argc), cst);
-      struct pt_config *config = pt_config_get();
       if (config && config->record_envp)
         pt_record_strings(ctx, PT_NODE_ENVP, PT_READ(mm, env_start), PT_READ(mm, env_end),
                           PT_READ(bprm, envc), cst);

@@ -25,6 +25,25 @@ static __always_inline u64 pt_shared_clone_flags(struct task_struct *parent,
   return flags;
 }
 
+#define PT_CGROUP_DEPTH 16
+
+/* Whether task's cgroup (v2) is cgroup_id or below it. */
+static __always_inline int pt_task_in_cgroup(struct task_struct *task, u64 cgroup_id) {
+  struct css_set *cset = PT_READ(task, cgroups);
+  struct cgroup *cgrp = cset ? PT_READ(cset, dfl_cgrp) : 0;
+  if (!cgrp) return 0;
+  int level = PT_READ(cgrp, level);
+#pragma clang loop unroll(disable)
+  for (int i = 0; i < PT_CGROUP_DEPTH; i++) {
+    if (i > level) break;
+    struct cgroup *ancestor = 0;
+    bpf_probe_read_kernel(&ancestor, sizeof(ancestor), PT_MEMBER_PTR(cgrp, ancestors[i]));
+    struct kernfs_node *kn = ancestor ? PT_READ(ancestor, kn) : 0;
+    if (kn && PT_READ(kn, id) == cgroup_id) return 1;
+  }
+  return 0;
+}
+
 /* How a task first seen now is recorded: provtrace's own threads never
  * are; in a scoped capture only the scope roots (and, through fork, their
  * descendants) are. */
@@ -33,13 +52,15 @@ static __always_inline u64 pt_task_initial_flags(struct task_struct *task) {
   if (!config) return PT_PROV_IGNORED;
   u32 tgid = PT_READ(task, tgid);
   if (tgid == config->self_tgid) return PT_PROV_IGNORED;
-  if (config->scoped) {
-    u32 tid = PT_READ(task, pid);
-    /* A root is provtrace's child, held until the probes are in place:
-     * what it does before it execs the command is provtrace's doing. */
-    return pt_scope_roots.lookup(&tid) ? PT_PROV_AWAIT_EXEC : PT_PROV_IGNORED;
-  }
-  return 0;
+  if (!config->scoped) return 0;
+  /* A held child is provtrace's until it execs the command. */
+  u32 tid = PT_READ(task, pid);
+  u8 *root = pt_scope_roots.lookup(&tid);
+  if (root && *root == PT_SCOPE_AWAIT_EXEC) return PT_PROV_AWAIT_EXEC;
+  root = pt_scope_roots.lookup(&tgid);
+  if (root && *root == PT_SCOPE_PROCESS) return 0;
+  if (config->cgroup_id && pt_task_in_cgroup(task, config->cgroup_id)) return 0;
+  return PT_PROV_IGNORED;
 }
 
 /* The state of a task, made on first touch for a task that existed before

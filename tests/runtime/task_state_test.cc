@@ -99,7 +99,7 @@ TEST(TaskStateTest, StateIsFreedWithItsObject) {
                   .ok());
   SessionOptions options;
   options.self_tgid = static_cast<uint32_t>(getpid());
-  options.scope_roots = {static_cast<uint32_t>(shell->pid())};
+  options.held_commands = {static_cast<uint32_t>(shell->pid())};
   options.cache_root = testing::MakeTempDir() + "/cache";
   std::unique_ptr<ProbeSession> session;
   Status opened = ProbeSession::Open(options, &session);

@@ -63,14 +63,69 @@ TEST(OptionsTest, BadOptionsAreOneLineErrors) {
       {{"--buffer-pages", "x"}, "x"},
       {{"-o"}, "output"},
       {{"--info", "--", "ls"}, "--info"},
+      {{"-c", "ls", "--", "ls"}, "-c"},
+      {{"--cgroup", "/tmp"}, "cgroup v2"},
+      {{"--cgroup", "/no/such/dir"}, "/no/such/dir"},
+      {{"-p", "999999999"}, "no process"},
+      {{"-p", "abc"}, "abc"},
+      {{"--node-filter", "task,bogus"}, "bogus"},
+      {{"--relation-filter", "readx"}, "readx"},
+      {{"--only", "nope"}, "nope"},
+      {{"--track", "relative/file"}, "relative/file"},
+      {{"--track", "pid:x"}, "pid:x"},
+      {{"--propagate"}, "--track"},
+      {{"--path", "tmp"}, "tmp"},
+      {{"--on-loss", "panic"}, "panic"},
+      {{"--transport", "pipe"}, "pipe"},
+      {{"--max-records", "0"}, "0"},
+      {{"-F", "xml"}, "xml"},
+      {{"-z", "0"}, "0"},
+      {{"-z", "25"}, "25"},
+      {{"--rotate-size", "10X", "-o", "f"}, "10X"},
+      {{"--rotate-size", "10M"}, "output file"},
+      {{"--rotate-count", "3"}, "--rotate-size"},
+      {{"-r", "/no/such/capture"}, "/no/such/capture"},
+      {{"-r", "/dev/null", "--", "ls"}, "-r"},
+      {{"-r", "/dev/null", "-d", "3"}, "-r"},
+      {{"-w", "same", "-o", "same"}, "same file"},
   };
   for (const BadCase& c : cases) {
     Options o;
     std::string text;
-    EXPECT_EQ(Parse(c.args, &o, &text), ParseOutcome::kError) << c.args[0];
+    EXPECT_EQ(Parse(c.args, &o, &text), ParseOutcome::kError) << c.args[0] << " " << c.mentions;
     EXPECT_NE(text.find(c.mentions), std::string::npos) << text;
     EXPECT_EQ(text.find('\n'), std::string::npos) << text;
   }
+}
+
+TEST(OptionsTest, ShellCommandScopesAndFilters) {
+  Options o;
+  std::string text;
+  ASSERT_EQ(Parse({"-c", "make -j2", "-p", "1", "--only", "read,write", "--exclude-path", "/proc",
+                   "--track", "pid:1", "--track", "/etc", "--propagate", "--on-loss", "exit",
+                   "--transport", "ring", "--max-records", "10"},
+                  &o, &text),
+            ParseOutcome::kRun)
+      << text;
+  EXPECT_EQ(o.command, (std::vector<std::string>{"/bin/sh", "-c", "make -j2"}));
+  EXPECT_EQ(o.pids, (std::vector<uint32_t>{1}));
+  EXPECT_TRUE(o.filtering);
+  EXPECT_EQ(o.filter.only_relations.size(), 2u);
+  EXPECT_EQ(o.filter.track_pids, (std::vector<uint32_t>{1}));
+  EXPECT_EQ(o.filter.track_paths, (std::vector<std::string>{"/etc"}));
+  EXPECT_TRUE(o.filter.propagate);
+  EXPECT_EQ(o.on_loss, Options::OnLoss::kExit);
+  EXPECT_TRUE(o.ring);
+  EXPECT_EQ(o.max_records, 10u);
+}
+
+TEST(OptionsTest, CompressionLevelIsOptional) {
+  Options plain, level;
+  std::string text;
+  ASSERT_EQ(Parse({"-z", "-o", "x"}, &plain, &text), ParseOutcome::kRun) << text;
+  EXPECT_EQ(plain.compress, 3);
+  ASSERT_EQ(Parse({"--compress=9"}, &level, &text), ParseOutcome::kRun) << text;
+  EXPECT_EQ(level.compress, 9);
 }
 
 TEST(OptionsTest, HelpListsEveryOption) {

@@ -12,6 +12,9 @@
  *   workload chmod FILE            chmod(FILE, 0640)
  *   workload setuid UID            setuid(UID)
  *   workload setgid GID            setgid(GID)
+ *   workload create-files DIR N    create N files in DIR, each written once
+ *   workload fork-storm N          fork N children that exit at once; reap them
+ *   workload spin-writes FILE SECS append a line to FILE every 50 ms for SECS
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +24,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static int fail(const char *what) {
@@ -76,6 +81,35 @@ static int threads(int n, const char *path) {
   return 0;
 }
 
+static int create_files(const char *dir, int n) {
+  char path[4096];
+  for (int i = 0; i < n; i++) {
+    snprintf(path, sizeof(path), "%s/f%05d", dir, i);
+    if (write_file(path, "x\n", O_WRONLY | O_CREAT | O_TRUNC) != 0) return 1;
+  }
+  return 0;
+}
+
+static int fork_storm(int n) {
+  for (int i = 0; i < n; i++) {
+    pid_t pid = fork();
+    if (pid < 0) return fail("fork");
+    if (pid == 0) _exit(0);
+  }
+  while (wait(NULL) > 0) {
+  }
+  return 0;
+}
+
+static int spin_writes(const char *path, int seconds) {
+  struct timespec tick = {0, 50 * 1000 * 1000};
+  for (int i = 0; i < seconds * 20; i++) {
+    if (write_file(path, "tick\n", O_WRONLY | O_CREAT | O_APPEND) != 0) return 1;
+    nanosleep(&tick, NULL);
+  }
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc < 3) {
     fprintf(stderr, "usage: workload COMMAND ARG...\n");
@@ -93,6 +127,9 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "chmod")) return chmod(arg, 0640) == 0 ? 0 : fail("chmod");
   if (!strcmp(cmd, "setuid")) return setuid((uid_t)atoi(arg)) == 0 ? 0 : fail("setuid");
   if (!strcmp(cmd, "setgid")) return setgid((gid_t)atoi(arg)) == 0 ? 0 : fail("setgid");
+  if (!strcmp(cmd, "create-files") && argc == 4) return create_files(arg, atoi(argv[3]));
+  if (!strcmp(cmd, "fork-storm")) return fork_storm(atoi(arg));
+  if (!strcmp(cmd, "spin-writes") && argc == 4) return spin_writes(arg, atoi(argv[3]));
   fprintf(stderr, "workload: unknown command %s\n", cmd);
   return 2;
 }
