@@ -202,9 +202,15 @@ Status EndOutputs(Pipeline& pipeline, std::vector<std::unique_ptr<formats::Outpu
 // buffers the kernel's lost events already did. Returns the total so far.
 class LossWatch {
  public:
-  LossWatch(probes::ProbeSession* session, Pipeline* pipeline, bool report)
-      : session_(session), pipeline_(pipeline), report_(report) {}
+  // `live`: the BPF per-CPU counts are the stream's only loss records (a
+  // ring buffer). Otherwise the perf buffers' own notifications are, as
+  // they mark where in a CPU's sequence the gap is; Finish() adds what the
+  // kernel never got to report (it reports at a CPU's next successful
+  // write, which may never come).
+  LossWatch(probes::ProbeSession* session, Pipeline* pipeline, bool live)
+      : session_(session), pipeline_(pipeline), live_(live) {}
 
+  // The total lost so far; in live mode also reports new losses.
   uint64_t Check() {
     std::vector<uint64_t> per_cpu;
     if (!session_->ReadOutputFailuresPerCpu(&per_cpu).ok()) return total_;
@@ -212,27 +218,41 @@ class LossWatch {
     uint64_t total = 0;
     for (size_t cpu = 0; cpu < per_cpu.size(); ++cpu) {
       total += per_cpu[cpu];
-      if (report_ && per_cpu[cpu] > seen_[cpu]) {
-        Lost lost;
-        lost.source = LostSource::kBpfOutput;
-        lost.count = per_cpu[cpu] - seen_[cpu];
-        lost.cpu = static_cast<int>(cpu);
-        struct timespec now;
-        clock_gettime(CLOCK_BOOTTIME, &now);
-        lost.time_ns =
-            static_cast<uint64_t>(now.tv_sec) * 1000000000ULL + static_cast<uint64_t>(now.tv_nsec);
-        pipeline_->OnLost(lost);
-      }
+      if (live_ && per_cpu[cpu] > seen_[cpu]) Report(cpu, per_cpu[cpu] - seen_[cpu]);
       seen_[cpu] = per_cpu[cpu];
     }
     total_ = std::max(total, pipeline_->stats().lost_reported);
     return total_;
   }
 
+  // After the last drain: every loss BPF counted is in the stream.
+  uint64_t Finish() {
+    uint64_t total = Check();
+    if (live_) return total;
+    const std::vector<uint64_t>& reported = pipeline_->stats().lost_perf_notified_per_cpu;
+    for (size_t cpu = 0; cpu < seen_.size(); ++cpu) {
+      uint64_t already = cpu < reported.size() ? reported[cpu] : 0;
+      if (seen_[cpu] > already) Report(cpu, seen_[cpu] - already);
+    }
+    return Check();
+  }
+
  private:
+  void Report(size_t cpu, uint64_t count) {
+    Lost lost;
+    lost.source = LostSource::kBpfOutput;
+    lost.count = count;
+    lost.cpu = static_cast<int>(cpu);
+    struct timespec now;
+    clock_gettime(CLOCK_BOOTTIME, &now);
+    lost.time_ns =
+        static_cast<uint64_t>(now.tv_sec) * 1000000000ULL + static_cast<uint64_t>(now.tv_nsec);
+    pipeline_->OnLost(lost);
+  }
+
   probes::ProbeSession* session_;
   Pipeline* pipeline_;
-  bool report_;
+  bool live_;
   std::vector<uint64_t> seen_;
   uint64_t total_ = 0;
 };
@@ -430,7 +450,7 @@ int RunCapture(const Options& options) {
     }
   }
   if (status.ok()) status = transport->Drain();
-  uint64_t lost_total = loss.Check();
+  uint64_t lost_total = loss.Finish();
   status_line.Clear();
   if (lost_total > 0 && options.on_loss == Options::OnLoss::kExit) lost_exit = true;
 

@@ -13,7 +13,8 @@ std::string Stats::Summary() const {
       << "  filtered out:          " << records_filtered << "\n"
       << "records emitted (BPF):   " << bpf_emitted << "\n"
       << "lost, output refused:    " << bpf_output_failed << " (BPF count)\n"
-      << "lost, perf notified:     " << lost_reported << "\n"
+      << "lost, in the stream:     " << lost_reported << "\n"
+      << "lost, perf notified:     " << lost_perf_notified << "\n"
       << "state inserts failed:    " << bpf_state_full << "\n"
       << "paths truncated:         " << bpf_path_truncated << "\n"
       << "bytes written:           " << bytes_written << "\n";

@@ -65,6 +65,24 @@ TEST(PipelineTest, PassesLostCountsOn) {
   EXPECT_EQ(pipeline.stats().lost_reported, 6u);
 }
 
+TEST(PipelineTest, CountsThePerfBuffersOwnNotificationsByCpu) {
+  CountingSink sink;
+  Pipeline pipeline({&sink});
+  Lost perf;
+  perf.source = LostSource::kPerfBuffer;
+  perf.count = 4;
+  perf.cpu = 1;
+  Lost bpf;
+  bpf.source = LostSource::kBpfOutput;
+  bpf.count = 7;
+  bpf.cpu = 0;
+  pipeline.OnLost(perf);
+  pipeline.OnLost(bpf);
+  EXPECT_EQ(pipeline.stats().lost_reported, 11u);
+  EXPECT_EQ(pipeline.stats().lost_perf_notified, 4u);
+  EXPECT_EQ(pipeline.stats().lost_perf_notified_per_cpu, (std::vector<uint64_t>{0, 4}));
+}
+
 TEST(StatsTest, LostTakesTheBpfCountWhichPerfReportsAgain) {
   Stats s;
   s.bpf_output_failed = 10;
