@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -229,9 +230,10 @@ class LossWatch {
   uint64_t Finish() {
     uint64_t total = Check();
     if (live_) return total;
-    const std::vector<uint64_t>& reported = pipeline_->stats().lost_perf_notified_per_cpu;
+    const std::map<int, uint64_t>& reported = pipeline_->stats().lost_perf_notified_by_cpu;
     for (size_t cpu = 0; cpu < seen_.size(); ++cpu) {
-      uint64_t already = cpu < reported.size() ? reported[cpu] : 0;
+      auto it = reported.find(static_cast<int>(cpu));
+      uint64_t already = it == reported.end() ? 0 : it->second;
       if (seen_[cpu] > already) Report(cpu, seen_[cpu] - already);
     }
     return Check();

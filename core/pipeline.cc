@@ -61,12 +61,7 @@ void Pipeline::OnLost(const Lost& lost) {
   stats_.lost_reported += lost.count;
   if (lost.source == LostSource::kPerfBuffer) {
     stats_.lost_perf_notified += lost.count;
-    if (lost.cpu >= 0) {
-      std::vector<uint64_t>& per_cpu = stats_.lost_perf_notified_per_cpu;
-      auto cpu = static_cast<size_t>(lost.cpu);
-      if (per_cpu.size() <= cpu) per_cpu.resize(cpu + 1);
-      per_cpu[cpu] += lost.count;
-    }
+    if (lost.cpu >= 0) stats_.lost_perf_notified_by_cpu[lost.cpu] += lost.count;
   }
   if (!status_.ok()) return;
   for (RecordSink* sink : sinks_) {

@@ -3,8 +3,8 @@
 #define PROVTRACE_CORE_STATS_H_
 
 #include <cstdint>
+#include <map>
 #include <string>
-#include <vector>
 
 namespace provtrace {
 
@@ -16,7 +16,7 @@ struct Stats {
   uint64_t relations = 0;
   uint64_t lost_reported = 0;       // losses put into the stream, all sources
   uint64_t lost_perf_notified = 0;  // of those, the perf buffers' own notifications
-  std::vector<uint64_t> lost_perf_notified_per_cpu;
+  std::map<int, uint64_t> lost_perf_notified_by_cpu;
   uint64_t records_filtered = 0;  // dropped by the user's filters (not lost)
   uint64_t records_out = 0;       // nodes and relations that went out
   // BPF side (filled in from the kernel's per-CPU counters).

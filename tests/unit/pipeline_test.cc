@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "tests/unit/records_for_test.h"
 
 namespace provtrace {
@@ -80,7 +82,7 @@ TEST(PipelineTest, CountsThePerfBuffersOwnNotificationsByCpu) {
   pipeline.OnLost(bpf);
   EXPECT_EQ(pipeline.stats().lost_reported, 11u);
   EXPECT_EQ(pipeline.stats().lost_perf_notified, 4u);
-  EXPECT_EQ(pipeline.stats().lost_perf_notified_per_cpu, (std::vector<uint64_t>{0, 4}));
+  EXPECT_EQ(pipeline.stats().lost_perf_notified_by_cpu, (std::map<int, uint64_t>{{1, 4}}));
 }
 
 TEST(StatsTest, LostTakesTheBpfCountWhichPerfReportsAgain) {
