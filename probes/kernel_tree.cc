@@ -22,7 +22,7 @@ namespace {
 
 // Bump when the generated tree's content changes for the same inputs, so
 // stale caches are not reused.
-constexpr int kBuilderVersion = 2;
+constexpr int kBuilderVersion = 3;
 
 // Typedefs BPF C commonly uses without naming them as struct/union/enum.
 constexpr const char* kBaseTypedefs[] = {
@@ -246,10 +246,36 @@ struct DumpedTypes {
   std::string base;
   std::string main;
   int roots = 0;
+  std::string signatures;  // PT_BTF_ARGC_<function> defines
 };
 
+// How many parameters the kernel function `name` takes, by its BTF; -1 if
+// BTF has no such function.
+int FunctionArgCount(const struct btf* btf, const std::string& name) {
+  int id = btf__find_by_name_kind(btf, name.c_str(), BTF_KIND_FUNC);
+  if (id < 0) return -1;
+  const struct btf_type* func = btf__type_by_id(btf, static_cast<uint32_t>(id));
+  const struct btf_type* proto = func ? btf__type_by_id(btf, func->type) : nullptr;
+  if (proto == nullptr || !btf_is_func_proto(proto)) return -1;
+  return btf_vlen(proto);
+}
+
+// Hooks change parameters between kernels (inode_setattr gained an idmap;
+// the security_ function and the LSM hook differ on some): the program
+// adapts to, or at least checks against, the running kernel's.
+std::string SignatureDefines(const struct btf* btf, const std::vector<std::string>& hooks) {
+  std::string out;
+  for (const std::string& hook : hooks) {
+    for (const char* prefix : {"bpf_lsm_", "security_"}) {
+      std::string fn = prefix + hook;
+      out += "#define PT_BTF_ARGC_" + fn + " " + std::to_string(FunctionArgCount(btf, fn)) + "\n";
+    }
+  }
+  return out;
+}
+
 Status DumpTypes(const std::string& btf_path, const std::vector<std::string>& names,
-                 DumpedTypes* dumped) {
+                 const std::vector<std::string>& hooks, DumpedTypes* dumped) {
   struct btf* btf = btf__parse(btf_path.c_str(), nullptr);
   if (btf == nullptr) {
     return Unsupported("cannot parse kernel BTF " + btf_path + ": " + strerror(errno),
@@ -285,6 +311,7 @@ Status DumpTypes(const std::string& btf_path, const std::vector<std::string>& na
   std::vector<std::string> uapi(std::begin(kBccUapiTypes), std::end(kBccUapiTypes));
   if (status.ok()) dump_all(uapi, &discarded, nullptr);
   if (status.ok()) dump_all(names, &dumped->main, &dumped->roots);
+  dumped->signatures = SignatureDefines(btf, hooks);
   btf_dump__free(dump);
   btf__free(btf);
   return status;
@@ -314,7 +341,7 @@ Status WriteTree(const std::string& dir, const DumpedTypes& types, const std::st
   PT_RETURN_IF_ERROR(WriteFile(dir + "/include/provtrace/vmlinux.h",
                                "#ifndef PROVTRACE_VMLINUX_H\n#define PROVTRACE_VMLINUX_H\n"
                                "#include <provtrace/vmlinux_base.h>\n" +
-                                   types.main + "\n#endif\n"));
+                                   types.main + "\n" + types.signatures + "#endif\n"));
   // BCC force-includes kconfig.h; helpers.h refuses to build without
   // CONFIG_BPF_SYSCALL, and x86-64 kernels since 4.17 wrap syscalls.
   PT_RETURN_IF_ERROR(WriteFile(dir + "/include/linux/kconfig.h",
@@ -356,6 +383,17 @@ std::vector<std::string> ReferencedTypeNames(const std::string& program_text) {
   return out;
 }
 
+std::vector<std::string> ReferencedHookNames(const std::string& program_text) {
+  std::set<std::string> names;
+  static const std::regex kHookRef(
+      R"(\bPT_(?:SECURITY_HOOK|HOOK_ARGC)\(\s*([A-Za-z_][A-Za-z0-9_]*))");
+  for (auto it = std::sregex_iterator(program_text.begin(), program_text.end(), kHookRef);
+       it != std::sregex_iterator(); ++it) {
+    names.insert((*it)[1].str());
+  }
+  return std::vector<std::string>(names.begin(), names.end());
+}
+
 std::vector<std::string> KernelTreeCflags() { return {"-ffine-grained-bitfield-accesses"}; }
 
 Status PrepareKernelTree(const KernelTreeRequest& request, KernelTree* tree) {
@@ -364,6 +402,8 @@ Status PrepareKernelTree(const KernelTreeRequest& request, KernelTree* tree) {
   std::vector<std::string> names = ReferencedTypeNames(request.program_text);
   uint64_t hash = Fnv1a(btf);
   for (const std::string& n : names) hash = Fnv1a(n + ";", hash);
+  std::vector<std::string> hooks = ReferencedHookNames(request.program_text);
+  for (const std::string& h : hooks) hash = Fnv1a("hook " + h + ";", hash);
   hash = Fnv1a("builder-" + std::to_string(kBuilderVersion), hash);
   char key[32];
   snprintf(key, sizeof(key), "%016llx", static_cast<unsigned long long>(hash));
@@ -382,7 +422,7 @@ Status PrepareKernelTree(const KernelTreeRequest& request, KernelTree* tree) {
   }
 
   DumpedTypes types;
-  PT_RETURN_IF_ERROR(DumpTypes(request.btf_path, names, &types));
+  PT_RETURN_IF_ERROR(DumpTypes(request.btf_path, names, hooks, &types));
   tree->dumped_types = types.roots;
 
   // Build aside and rename into place, so a concurrent or interrupted start

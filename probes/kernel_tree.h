@@ -35,6 +35,12 @@ Status PrepareKernelTree(const KernelTreeRequest& request, KernelTree* tree);
 // stable order. Exposed for tests and for --info.
 std::vector<std::string> ReferencedTypeNames(const std::string& program_text);
 
+// The security hooks the program text names (PT_SECURITY_HOOK(x, ...) and
+// PT_HOOK_ARGC(x)): for each, the tree defines PT_BTF_ARGC_bpf_lsm_x and
+// PT_BTF_ARGC_security_x, the parameter counts of the LSM hook and of the
+// kernel's security_x function by BTF (-1: no such function).
+std::vector<std::string> ReferencedHookNames(const std::string& program_text);
+
 // The extra flags BCC must compile with for the tree's layouts to match the
 // kernel's (bcc issue 4890: without fine-grained bitfield accesses, clang's
 // layout of `long: 64` padding runs after bitfields shifts later members).

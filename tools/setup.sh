@@ -12,6 +12,7 @@ packages=(
   python3                            # tools/test_summary.py
   python3-prov graphviz jq zstd      # the tests check outputs with their real consumers
   clang libclang-rt-14-dev           # the libFuzzer target (tests/fuzz)
+  qemu-system-x86 busybox-static     # the VM tier (tools/vm, tests/vm)
 )
 
 missing=()

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Summarizes GoogleTest results from bazel-testlogs: every skipped test
-with its reason, then the closing line "N passed, N failed"."""
+with its reason, then the closing line "N passed, N failed".
+  test_summary.py TESTLOGS [BAZEL_STATUS] [--only=PREFIX | --exclude=PREFIX]
+PREFIX (e.g. tests/vm) selects the targets of one tier."""
 import pathlib
 import sys
 import xml.etree.ElementTree as ET
@@ -9,9 +11,19 @@ import xml.etree.ElementTree as ET
 def main():
     root = pathlib.Path(sys.argv[1])
     bazel_status = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+    only = exclude = None
+    for arg in sys.argv[3:]:
+        if arg.startswith("--only="):
+            only = arg[len("--only="):]
+        elif arg.startswith("--exclude="):
+            exclude = arg[len("--exclude="):]
     passed = failed = skipped = 0
     for xml in sorted(root.glob("**/test.xml")):
         target = str(xml.parent.relative_to(root))
+        if only and not target.startswith(only):
+            continue
+        if exclude and target.startswith(exclude):
+            continue
         try:
             tree = ET.parse(xml)
         except ET.ParseError as e:

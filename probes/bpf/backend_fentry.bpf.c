@@ -1,7 +1,13 @@
 /* fentry backend: the security hooks through the kernel's security_*
  * functions, for kernels that build BPF LSM but do not activate it. */
 
-#define PT_SECURITY_HOOK(hook, args...) KFUNC_PROBE(security_##hook, ##args)
+#define PT_HOOK_ARGC(hook) PT_BTF_ARGC_security_##hook
+/* BCC marks the program by inserting a section attribute where its macro
+ * expansion starts: a declaration of it must come first there. */
+#define PT_SECURITY_HOOK(hook, args...)                \
+  int kfunc__security_##hook(unsigned long long *ctx); \
+  PT_CHECK_HOOK(hook, args)                            \
+  KFUNC_PROBE(security_##hook, ##args)
 
 KFUNC_PROBE(security_mmap_file, struct file *file, unsigned long prot, unsigned long flags) {
   u64 type = flags & 0x0f;

@@ -1,7 +1,13 @@
 /* BPF LSM backend: programs on the security hooks themselves (needs "bpf"
  * among the active LSMs). */
 
-#define PT_SECURITY_HOOK(hook, args...) LSM_PROBE(hook, ##args)
+#define PT_HOOK_ARGC(hook) PT_BTF_ARGC_bpf_lsm_##hook
+/* BCC marks an LSM program by inserting a section attribute where its
+ * macro expansion starts: a declaration of it must come first there. */
+#define PT_SECURITY_HOOK(hook, args...)     \
+  int lsm__##hook(unsigned long long *ctx); \
+  PT_CHECK_HOOK(hook, args)                 \
+  LSM_PROBE(hook, ##args)
 
 LSM_PROBE(mmap_file, struct file *file, unsigned long reqprot, unsigned long prot,
           unsigned long flags) {

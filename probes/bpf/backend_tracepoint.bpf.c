@@ -19,7 +19,7 @@ RAW_TRACEPOINT_PROBE(sched_process_fork) {
 
 RAW_TRACEPOINT_PROBE(sched_process_exec) {
   struct task_struct *task = (struct task_struct *)ctx->args[0];
-  pt_on_exec(ctx, task, (struct linux_binprm *)ctx->args[2], PT_READ(task, cred), 1);
+  pt_on_exec(ctx, task, (struct linux_binprm *)ctx->args[2], PT_READ(task, real_cred), 1);
   return 0;
 }
 
@@ -270,7 +270,7 @@ int pt_sys_setid(struct bpf_raw_tracepoint_args *ctx) {
   pt_call_get(ctx, &c);
   int gid = c.nr == PT_NR_setgid || c.nr == PT_NR_setregid || c.nr == PT_NR_setresgid ||
             c.nr == PT_NR_setfsgid;
-  pt_on_setid(ctx, c.task, PT_READ(c.task, cred), gid ? PT_REL_SETGID : PT_REL_SETUID);
+  pt_on_setid(ctx, c.task, PT_READ(c.task, real_cred), gid ? PT_REL_SETGID : PT_REL_SETUID);
   return 0;
 }
 

@@ -117,3 +117,13 @@ static __always_inline void pt_prov_init(struct pt_prov *p, u16 node_type, u64 f
   p->last_type = 0;
   p->node_type = node_type;
 }
+
+/* Security hook signatures against the running kernel's: PT_HOOK_ARGC(x)
+ * (defined by each security backend) is the number of parameters its hook
+ * x takes by BTF, -1 when BTF lacks it (the attach then fails with a clear
+ * error). A mismatch fails compilation instead of reading wrong arguments. */
+#define PT_NARGS(...) PT_NARGS_(__VA_ARGS__, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0)
+#define PT_NARGS_(_1, _2, _3, _4, _5, _6, _7, _8, _9, n, ...) n
+#define PT_CHECK_HOOK(hook, args...)                                             \
+  _Static_assert(PT_HOOK_ARGC(hook) < 0 || PT_HOOK_ARGC(hook) == PT_NARGS(args), \
+                 "this kernel's " #hook " hook takes other parameters than provtrace's");

@@ -34,10 +34,13 @@ static __always_inline int pt_cred_owned_by(struct pt_cred_state *st, struct tas
 
 /* The process_memory of task's current cred; made on first touch (history
  * unknown), or anew when the state found belongs to another owner (a cred
- * at a reused address). */
+ * at a reused address). The objective cred (real_cred): the kernel swaps
+ * the subjective one for a while on the task's behalf (overlayfs opens the
+ * lower file with its mounter's cred, NFS and others likewise), and that
+ * is not the process's memory. */
 static __always_inline struct pt_cred_state *pt_cred_of(void *ctx, struct task_struct *task,
                                                         struct pt_task_state *tst) {
-  const struct cred *cred = PT_READ(task, cred);
+  const struct cred *cred = PT_READ(task, real_cred);
   if (!cred) return 0;
   u64 key = (u64)cred;
   tst->cred = key;

@@ -13,7 +13,7 @@ static __always_inline void pt_emit_task_node(void *ctx, struct task_struct *tas
   n.tid = PT_READ(task, pid);
   struct task_struct *parent = PT_READ(task, real_parent);
   if (parent) n.ppid = PT_READ(parent, tgid);
-  const struct cred *cred = PT_READ(task, cred);
+  const struct cred *cred = PT_READ(task, real_cred);
   if (cred) {
     n.uid = PT_READ(cred, euid.val);
     n.gid = PT_READ(cred, egid.val);

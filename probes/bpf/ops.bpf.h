@@ -144,7 +144,7 @@ static __always_inline void pt_on_clone(void *ctx, struct task_struct *parent,
   pt_prov_init(&cst.prov, PT_NODE_TASK, pst->prov.flags & (PT_PROV_IGNORED | PT_PROV_AWAIT_EXEC));
   if (pending) cst.prov.flags |= PT_PROV_NODE_PENDING;
   cst.tid = PT_READ(child, pid);
-  const struct cred *child_cred = PT_READ(child, cred);
+  const struct cred *child_cred = PT_READ(child, real_cred);
   cst.cred = (u64)child_cred;
   u64 key = (u64)child;
   if (pt_tasks.update(&key, &cst) != 0) {
@@ -168,21 +168,46 @@ static __always_inline void pt_on_clone(void *ctx, struct task_struct *parent,
 /* Strings (argv or envp) from the new program's memory. */
 struct pt_strings_scratch {
   struct pt_strings_node node;
-  char data[PT_ARGV_MAX];
+  /* Twice the largest record: a string read at any offset below
+   * PT_ARGV_MAX stays inside (pt_read_strings). */
+  char data[2 * PT_ARGV_MAX];
+  u32 spill;
 };
 BPF_PERCPU_ARRAY(pt_strings_scratch_map, struct pt_strings_scratch, 1);
 
-static __always_inline void pt_record_strings(void *ctx, u16 type, u64 start, u64 end, u32 count,
-                                              struct pt_cred_state *cst) {
-  int zero = 0;
-  struct pt_strings_scratch *s = pt_strings_scratch_map.lookup(&zero);
-  if (!s || end <= start) return;
-  u64 len = end - start;
-  if (len > PT_ARGV_MAX) len = PT_ARGV_MAX;
+#define PT_STRINGS_MAX_COUNT 64
+
+/* Reads `count` NUL-terminated strings from start into s->data (at most
+ * PT_STRINGS_MAX_COUNT strings, PT_ARGV_MAX bytes); returns the bytes
+ * read. For hooks that run before the program loader sets mm->arg_start:
+ * there the strings' only bound is how many there are. */
+static __always_inline u32 pt_read_strings(struct pt_strings_scratch *s, u64 start, u32 count) {
+  u32 off = 0;
+  /* Through memory, so clang cannot fold it into the loop count. */
+  volatile u32 *limit = &s->spill;
+  *limit = count;
+#pragma clang loop unroll(disable)
+  for (u32 i = 0; i < PT_STRINGS_MAX_COUNT; i++) {
+    if (i >= *limit || off >= PT_ARGV_MAX) break;
+    /* The verifier must see the masked value in both the address and the
+     * size; without the barrier clang computes the size from the unmasked
+     * one (which it knows is below PT_ARGV_MAX; the verifier does not). */
+    u32 at = off & (PT_ARGV_MAX - 1);
+    PT_BARRIER_VAR(at);
+    at &= PT_ARGV_MAX - 1;
+    long n = bpf_probe_read_user_str(&s->data[at], PT_ARGV_MAX - at, (void *)(start + at));
+    if (n <= 0) break;
+    off += (u32)n;
+  }
+  return off > PT_ARGV_MAX ? PT_ARGV_MAX : off;
+}
+
+/* Emits the strings node of s->data[0, len) and relates it to cst. */
+static __always_inline void pt_emit_strings(void *ctx, struct pt_strings_scratch *s, u16 type,
+                                            u32 len, u32 count, struct pt_cred_state *cst) {
   PT_BARRIER_VAR(len);
   len &= PT_ARGV_MAX * 2 - 1;
   if (len == 0 || len > PT_ARGV_MAX) return;
-  if (bpf_probe_read_user(s->data, len, (void *)start) != 0) return;
   struct pt_node_ref ref = {};
   ref.id = pt_new_id();
   ref.type = type;
@@ -196,9 +221,45 @@ static __always_inline void pt_record_strings(void *ctx, u16 type, u64 start, u6
   pt_relate_from_ref(ctx, PT_REL_ARG, &ref, &cst->prov, 0, PT_OBJ_PROC);
 }
 
+static __always_inline struct pt_strings_scratch *pt_strings_scratch(void) {
+  int zero = 0;
+  return pt_strings_scratch_map.lookup(&zero);
+}
+
+/* Strings between mm's bounds (once the loader has set them). */
+static __always_inline void pt_record_strings(void *ctx, u16 type, u64 start, u64 end, u32 count,
+                                              struct pt_cred_state *cst) {
+  struct pt_strings_scratch *s = pt_strings_scratch();
+  if (!s || end <= start) return;
+  u64 len = end - start;
+  if (len > PT_ARGV_MAX) len = PT_ARGV_MAX;
+  PT_BARRIER_VAR(len);
+  len &= PT_ARGV_MAX * 2 - 1;
+  if (len == 0 || len > PT_ARGV_MAX) return;
+  if (bpf_probe_read_user(s->data, len, (void *)start) != 0) return;
+  pt_emit_strings(ctx, s, type, (u32)len, count, cst);
+}
+
+/* argv (and envp, when asked) from the exec's own copy of them, at
+ * bprm->p in the new memory: argv's strings, then envp's. */
+static __always_inline void pt_record_bprm_strings(void *ctx, struct linux_binprm *bprm,
+                                                   struct pt_cred_state *cst, int envp) {
+  struct pt_strings_scratch *s = pt_strings_scratch();
+  if (!s) return;
+  u64 p = PT_READ(bprm, p);
+  u32 argc = PT_READ(bprm, argc);
+  u32 argv_len = pt_read_strings(s, p, argc);
+  pt_emit_strings(ctx, s, PT_NODE_ARGV, argv_len, argc, cst);
+  if (!envp || argv_len >= PT_ARGV_MAX) return;
+  u32 envc = PT_READ(bprm, envc);
+  u32 envp_len = pt_read_strings(s, p + argv_len, envc);
+  pt_emit_strings(ctx, s, PT_NODE_ENVP, envp_len, envc, cst);
+}
+
 /* The task now runs bprm's file, with new process memory: `cred`, the
- * cred exec installs. have_strings: the new program's memory holds argv
- * and envp already (it does once exec has succeeded). */
+ * cred exec installs. have_strings: the loader has set the new memory's
+ * argv and envp bounds (it has once exec has succeeded); before, they are
+ * read from the exec's own copy. */
 static __always_inline void pt_on_exec(void *ctx, struct task_struct *task,
                                        struct linux_binprm *bprm, const struct cred *cred,
                                        int have_strings) {
@@ -260,6 +321,8 @@ static __always_inline void pt_on_exec(void *ctx, struct task_struct *task,
         pt_record_strings(ctx, PT_NODE_ENVP, PT_READ(mm, env_start), PT_READ(mm, env_end),
                           PT_READ(bprm, envc), cst);
     }
+  } else {
+    pt_record_bprm_strings(ctx, bprm, cst, config && config->record_envp);
   }
   if (old) pt_cred_terminate(ctx, old_key, old);
 }

@@ -1,6 +1,7 @@
 /* Absolute paths, in BPF because no helper that resolves a path is allowed
  * on every backend (bpf_d_path is limited to a few LSM/fentry hooks):
- *  - from a (vfsmount, dentry) pair, walked up to the root like d_path;
+ *  - from a (vfsmount, dentry) pair, walked up to the task's root like
+ *    d_path;
  *  - from a user-supplied path relative to a directory (path-based system
  *    calls), joined and normalized.
  * Both give the same string for the same file, and the same hash, which is
@@ -48,9 +49,17 @@ static __always_inline u32 pt_walk_path(struct pt_path_scratch *s, struct vfsmou
   struct mount *mnt = PT_CONTAINER_OF(vfsmnt, struct mount, mnt);
   u32 pos = PT_PATH_MAX;
   int truncated = 0;
+  /* Paths end at the acting task's root, as d_path's do: in a chroot or a
+   * container a path is the one its processes use, and so matches the
+   * absolute paths they pass to system calls. */
+  struct task_struct *actor = (struct task_struct *)bpf_get_current_task();
+  struct fs_struct *fs = PT_READ(actor, fs);
+  struct vfsmount *task_root_mnt = fs ? PT_READ(fs, root.mnt) : 0;
+  struct dentry *task_root = fs ? PT_READ(fs, root.dentry) : 0;
 
 #pragma clang loop unroll(disable)
   for (int i = 0; i < PT_PATH_DEPTH; i++) {
+    if (dentry == task_root && vfsmnt == task_root_mnt) break;
     struct dentry *root = PT_READ(vfsmnt, mnt_root);
     struct dentry *parent = PT_READ(dentry, d_parent);
     if (dentry == root) {
@@ -108,13 +117,17 @@ static __always_inline u64 pt_hash_path(struct pt_path_scratch *s, const char *b
 #pragma clang loop unroll(disable)
   for (u32 i = 0; i < PT_HASH_TAIL / 8; i++) {
     if (i >= *limit) break;
-    hash ^= *(u64 *)&buf[(start + i * 8) & PT_BUF_MASK];
+    u32 at = start + i * 8;
+    PT_BARRIER_VAR(at); /* keeps clang from dropping the mask (6.1's verifier needs it) */
+    hash ^= *(u64 *)&buf[at & PT_BUF_MASK];
     hash *= 1099511628211ULL;
     hash ^= hash >> 29;
   }
   u32 left = len & 7;
   if (left) {
-    u64 word = *(u64 *)&buf[(start + words * 8) & PT_BUF_MASK];
+    u32 at = start + words * 8;
+    PT_BARRIER_VAR(at);
+    u64 word = *(u64 *)&buf[at & PT_BUF_MASK];
     hash ^= word & ((1ULL << (left * 8)) - 1);
     hash *= 1099511628211ULL;
     hash ^= hash >> 29;

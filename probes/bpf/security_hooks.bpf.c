@@ -2,7 +2,8 @@
  * attaches. PT_SECURITY_HOOK(hook, args...) is defined by the backend file
  * that precedes this one: an LSM program on the hook, or an fentry program
  * or a kprobe on the kernel's security_<hook> function. Signatures are
- * those of Linux 6.1. */
+ * those of Linux 6.1, checked at compile time against the running
+ * kernel's BTF (PT_CHECK_HOOK), and adapted where later kernels differ. */
 
 #define PT_MAY_WRITE 0x02
 #define PT_MAY_READ 0x04
@@ -25,7 +26,7 @@ PT_SECURITY_HOOK(task_free, struct task_struct *task) {
 
 PT_SECURITY_HOOK(bprm_committed_creds, struct linux_binprm *bprm) {
   struct task_struct *task = pt_current();
-  pt_on_exec(ctx, task, bprm, PT_READ(task, cred), 0);
+  pt_on_exec(ctx, task, bprm, PT_READ(task, real_cred), 0);
   return 0;
 }
 
@@ -88,13 +89,25 @@ PT_SECURITY_HOOK(inode_rmdir, struct inode *dir, struct dentry *dentry) {
   return 0;
 }
 
+/* The LSM hook has no flags; security_inode_rename has. */
+#if PT_HOOK_ARGC(inode_rename) == 5
+PT_SECURITY_HOOK(inode_rename, struct inode *old_dir, struct dentry *old_dentry,
+                 struct inode *new_dir, struct dentry *new_dentry, unsigned int flags) {
+#else
 PT_SECURITY_HOOK(inode_rename, struct inode *old_dir, struct dentry *old_dentry,
                  struct inode *new_dir, struct dentry *new_dentry) {
+#endif
   pt_on_new_name(ctx, pt_current(), old_dentry, new_dentry, PT_REL_RENAME);
   return 0;
 }
 
+/* Linux 6.1's LSM hook has no idmap; its security_ function has one (a
+ * user namespace then, an idmap since), and later hooks do too. */
+#if PT_HOOK_ARGC(inode_setattr) == 3
+PT_SECURITY_HOOK(inode_setattr, void *idmap, struct dentry *dentry, struct iattr *attr) {
+#else
 PT_SECURITY_HOOK(inode_setattr, struct dentry *dentry, struct iattr *attr) {
+#endif
   struct pt_actor a;
   if (pt_actor_get(ctx, pt_current(), &a) == 0)
     pt_on_inode_change(ctx, &a, PT_READ(dentry, d_inode), PT_REL_SETATTR);

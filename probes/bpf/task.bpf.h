@@ -32,7 +32,10 @@ static __always_inline int pt_task_in_cgroup(struct task_struct *task, u64 cgrou
   struct css_set *cset = PT_READ(task, cgroups);
   struct cgroup *cgrp = cset ? PT_READ(cset, dfl_cgrp) : 0;
   if (!cgrp) return 0;
-  int level = PT_READ(cgrp, level);
+  /* Read through memory each step: otherwise clang folds the two bounds
+   * into one count derived from level, which a 6.1 verifier cannot bound
+   * ("sequence of 8193 jumps is too complex"). */
+  volatile int level = PT_READ(cgrp, level);
 #pragma clang loop unroll(disable)
   for (int i = 0; i < PT_CGROUP_DEPTH; i++) {
     if (i > level) break;
@@ -72,7 +75,7 @@ static __always_inline struct pt_task_state *pt_task_touch(void *ctx, struct tas
     struct pt_task_state fresh = {};
     pt_prov_init(&fresh.prov, PT_NODE_TASK, pt_task_initial_flags(task));
     fresh.tid = PT_READ(task, pid);
-    fresh.cred = (u64)PT_READ(task, cred);
+    fresh.cred = (u64)PT_READ(task, real_cred);
     int err = pt_tasks.insert(&key, &fresh);
     st = pt_tasks.lookup(&key);
     if (!st) {

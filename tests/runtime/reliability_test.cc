@@ -26,20 +26,6 @@
 namespace provtrace::testing {
 namespace {
 
-std::string Runfile(const std::string& rel) {
-  const char* srcdir = getenv("TEST_SRCDIR");
-  return std::string(srcdir ? srcdir : ".") + "/provtrace/" + rel;
-}
-
-std::string Workload() { return Runfile("tests/workload/workload"); }
-
-std::string CanonicalTempDir() {
-  char* real = realpath(MakeTempDir().c_str(), nullptr);
-  std::string dir = real;
-  free(real);
-  return dir;
-}
-
 // A --stats counter from provtrace's stderr.
 uint64_t Stat(const std::string& err, const std::string& name) {
   std::smatch m;

@@ -62,6 +62,23 @@ std::string MakeTempDir() {
   return templ;
 }
 
+std::string CanonicalTempDir() {
+  char* real = realpath(MakeTempDir().c_str(), nullptr);
+  if (real == nullptr) abort();
+  std::string dir = real;
+  free(real);
+  return dir;
+}
+
+std::string Runfile(const std::string& relative) {
+  const char* srcdir = getenv("TEST_SRCDIR");
+  const char* workspace = getenv("TEST_WORKSPACE");
+  return std::string(srcdir ? srcdir : ".") + "/" + (workspace ? workspace : "provtrace") + "/" +
+         relative;
+}
+
+std::string Workload() { return Runfile("tests/workload/workload"); }
+
 std::string ProvtracePath() {
   const char* srcdir = getenv("TEST_SRCDIR");
   const char* workspace = getenv("TEST_WORKSPACE");

@@ -42,8 +42,14 @@ class Background {
 
 // Path of the provtrace binary in the test's runfiles.
 std::string ProvtracePath();
+// Path of a file of this workspace in the test's runfiles.
+std::string Runfile(const std::string& relative);
+// The workload helper (tests/workload), for tests that list it as data.
+std::string Workload();
 // A fresh private directory under TEST_TMPDIR (or /tmp).
 std::string MakeTempDir();
+// The same, as a canonical path (no symbolic links), as the graph names it.
+std::string CanonicalTempDir();
 std::string ReadFile(const std::string& path);
 bool IsRoot();
 

@@ -100,6 +100,24 @@ TEST(KernelTreeTest, ReferencedTypesComeFromTheProgramText) {
   EXPECT_TRUE(set.count("struct pt_regs"));
 }
 
+TEST(KernelTreeTest, HooksComeFromTheProgramText) {
+  std::vector<std::string> hooks = ReferencedHookNames(
+      "PT_SECURITY_HOOK(task_alloc, struct task_struct *t) {}\n"
+      "#if PT_HOOK_ARGC(inode_setattr) == 3\nLSM_PROBE(mmap_file, struct file *f)");
+  EXPECT_EQ(hooks, (std::vector<std::string>{"inode_setattr", "task_alloc"}));
+}
+
+// Every security hook the backends declare is checked against BTF.
+TEST(KernelTreeTest, EverySecurityBackendNamesItsHooks) {
+  for (Backend backend : {Backend::kLsm, Backend::kFentry, Backend::kKprobe}) {
+    std::vector<std::string> hooks = ReferencedHookNames(ProgramText(backend));
+    std::set<std::string> set(hooks.begin(), hooks.end());
+    for (const char* hook : {"task_alloc", "inode_setattr", "inode_rename", "file_permission"}) {
+      EXPECT_TRUE(set.count(hook)) << BackendName(backend) << " " << hook;
+    }
+  }
+}
+
 TEST(KernelTreeTest, FlagsHandleTheBitfieldLayoutTrap) {
   std::vector<std::string> flags = KernelTreeCflags();
   EXPECT_NE(std::find(flags.begin(), flags.end(), "-ffine-grained-bitfield-accesses"), flags.end());
