@@ -22,9 +22,10 @@ class ScenariosTest : public ::testing::Test {
   static void SetUpTestSuite() {
     if (!IsRoot()) return;
     // A canonical directory: paths in the graph are canonical.
-    char dir[] = "/tmp/provtrace-scenarios-XXXXXX";
-    if (mkdtemp(dir) == nullptr) abort();
-    char* real = realpath(dir, nullptr);
+    const char* tmp = getenv("TMPDIR");
+    std::string dir = std::string(tmp && *tmp ? tmp : "/tmp") + "/provtrace-scenarios-XXXXXX";
+    if (mkdtemp(&dir[0]) == nullptr) abort();
+    char* real = realpath(dir.c_str(), nullptr);
     dir_ = real;
     free(real);
     std::string out = dir_ + "/../" + dir_.substr(dir_.rfind('/') + 1) + ".jsonl";

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs one command in a Debian 6.1 kernel under qemu, with the host's root
 # (read-only, under a tmpfs overlay) and the current directory and
-# environment; prints its stdout and stderr and exits with its status.
+# environment (TMPDIR: a tmpfs); prints its stdout and stderr and exits with
+# its status.
 #   tools/vm/run.sh [options] -- COMMAND [ARG...]
 # Options:
 #   --append ARGS    more kernel command line, e.g. "lsm=landlock,yama"
@@ -72,6 +73,7 @@ cp "$kernel"/modules/* "$tmp/initramfs/modules/"
     esac
     printf 'export %s=%q\n' "$name" "${!name}"
   done < <(compgen -e)
+  echo "export TMPDIR=/run/tmp"
   printf 'cd %q || exit 125\n' "$PWD"
   printf 'exec'
   printf ' %q' "$@"
