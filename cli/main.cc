@@ -368,7 +368,8 @@ int RunCapture(const Options& options) {
   const probes::SessionTimings& t = session->timings();
   verbose("kernel headers %s %s (%.3f s)", t.tree_from_cache ? "reused from" : "built in",
           t.tree_path.c_str(), t.tree_seconds);
-  verbose("compiled in %.3f s, loaded in %.3f s, attached in %.3f s", t.compile_seconds,
+  verbose("%s in %.3f s, loaded in %.3f s, attached in %.3f s",
+          t.image_from_cache ? "compiled program reused" : "compiled", t.compile_seconds,
           t.load_seconds, t.attach_seconds);
   for (const std::string& w : session->warnings()) verbose("warning: %s", w.c_str());
 

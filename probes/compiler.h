@@ -21,9 +21,11 @@ struct CompileOptions {
 
 struct CompileTimings {
   double tree_seconds = 0;
-  double compile_seconds = 0;
+  double compile_seconds = 0;  // or reading the cached image
   bool tree_from_cache = false;
   std::string tree_path;
+  bool image_from_cache = false;  // CompileImage: nothing compiled
+  std::string image_path;
 };
 
 // A compiled BCC module: its functions' bytecode and its maps (created in

@@ -17,6 +17,8 @@
 #include <set>
 #include <sstream>
 
+#include "probes/cache_dir.h"
+
 namespace provtrace::probes {
 namespace {
 
@@ -105,73 +107,10 @@ constexpr const char* kBccUapiTypes[] = {
     "union bpf_iter_link_info",
 };
 
-uint64_t Fnv1a(const std::string& data, uint64_t hash = 1469598103934665603ULL) {
-  for (unsigned char c : data) {
-    hash ^= c;
-    hash *= 1099511628211ULL;
-  }
-  return hash;
-}
-
 Status ReadFile(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  if (!ReadWholeFile(path, out)) {
     return Unsupported("cannot read kernel BTF " + path + ": " + strerror(errno),
                        "provtrace needs a kernel built with CONFIG_DEBUG_INFO_BTF=y");
-  }
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  *out = buf.str();
-  return Status::Ok();
-}
-
-Status WriteFile(const std::string& path, const std::string& content) {
-  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return IoError("cannot create " + path + ": " + strerror(errno));
-  size_t done = 0;
-  while (done < content.size()) {
-    ssize_t n = write(fd, content.data() + done, content.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      close(fd);
-      return IoError("cannot write " + path + ": " + strerror(err));
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (close(fd) != 0) return IoError("cannot write " + path + ": " + strerror(errno));
-  return Status::Ok();
-}
-
-Status MakeDirs(const std::string& dir, mode_t mode) {
-  std::string partial;
-  std::stringstream parts(dir);
-  std::string part;
-  while (std::getline(parts, part, '/')) {
-    if (part.empty()) {
-      if (partial.empty()) partial = "/";
-      continue;
-    }
-    if (!partial.empty() && partial.back() != '/') partial += '/';
-    partial += part;
-    if (mkdir(partial.c_str(), mode) != 0 && errno != EEXIST) {
-      return IoError("cannot create directory " + partial + ": " + strerror(errno));
-    }
-  }
-  return Status::Ok();
-}
-
-// The cache holds code that BCC compiles into the kernel: it must be ours and
-// closed to everybody else.
-Status CheckPrivateDir(const std::string& dir) {
-  struct stat st;
-  if (lstat(dir.c_str(), &st) != 0) {
-    return IoError("cannot inspect " + dir + ": " + strerror(errno));
-  }
-  if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077) != 0) {
-    return Status(StatusCode::kPermissionDenied,
-                  "kernel header cache " + dir + " is not a private directory owned by this user",
-                  "remove it, or make it owned by root with mode 0700");
   }
   return Status::Ok();
 }
@@ -335,37 +274,37 @@ Status WriteTree(const std::string& dir, const DumpedTypes& types, const std::st
                            "arch/x86/include/asm"};
   for (const char* sub : subdirs) PT_RETURN_IF_ERROR(MakeDirs(dir + "/" + sub, 0700));
   PT_RETURN_IF_ERROR(
-      WriteFile(dir + "/include/provtrace/vmlinux_base.h",
-                "#ifndef PROVTRACE_VMLINUX_BASE_H\n#define PROVTRACE_VMLINUX_BASE_H\n" +
-                    types.base + "\n#endif\n"));
-  PT_RETURN_IF_ERROR(WriteFile(dir + "/include/provtrace/vmlinux.h",
-                               "#ifndef PROVTRACE_VMLINUX_H\n#define PROVTRACE_VMLINUX_H\n"
-                               "#include <provtrace/vmlinux_base.h>\n" +
-                                   types.main + "\n" + types.signatures + "#endif\n"));
+      WriteNewFile(dir + "/include/provtrace/vmlinux_base.h",
+                   "#ifndef PROVTRACE_VMLINUX_BASE_H\n#define PROVTRACE_VMLINUX_BASE_H\n" +
+                       types.base + "\n#endif\n"));
+  PT_RETURN_IF_ERROR(WriteNewFile(dir + "/include/provtrace/vmlinux.h",
+                                  "#ifndef PROVTRACE_VMLINUX_H\n#define PROVTRACE_VMLINUX_H\n"
+                                  "#include <provtrace/vmlinux_base.h>\n" +
+                                      types.main + "\n" + types.signatures + "#endif\n"));
   // BCC force-includes kconfig.h; helpers.h refuses to build without
   // CONFIG_BPF_SYSCALL, and x86-64 kernels since 4.17 wrap syscalls.
-  PT_RETURN_IF_ERROR(WriteFile(dir + "/include/linux/kconfig.h",
-                               "#define CONFIG_BPF_SYSCALL 1\n"
-                               "#define CONFIG_ARCH_HAS_SYSCALL_WRAPPER 1\n"));
-  PT_RETURN_IF_ERROR(WriteFile(dir + "/include/linux/version.h", VersionHeader()));
-  PT_RETURN_IF_ERROR(WriteFile(dir + "/include/linux/log2.h", ""));
+  PT_RETURN_IF_ERROR(WriteNewFile(dir + "/include/linux/kconfig.h",
+                                  "#define CONFIG_BPF_SYSCALL 1\n"
+                                  "#define CONFIG_ARCH_HAS_SYSCALL_WRAPPER 1\n"));
+  PT_RETURN_IF_ERROR(WriteNewFile(dir + "/include/linux/version.h", VersionHeader()));
+  PT_RETURN_IF_ERROR(WriteNewFile(dir + "/include/linux/log2.h", ""));
   // BCC's bpf.h (the UAPI it carries) is included first and asks for these.
   // (__aligned_u64 is a macro in the kernel, so BTF cannot carry it.)
-  PT_RETURN_IF_ERROR(WriteFile(dir + "/include/linux/types.h",
-                               "#include <provtrace/vmlinux_base.h>\n"
-                               "#define __aligned_u64 __u64 __attribute__((aligned(8)))\n"
-                               "#define __aligned_be64 __be64 __attribute__((aligned(8)))\n"
-                               "#define __aligned_le64 __le64 __attribute__((aligned(8)))\n"));
-  PT_RETURN_IF_ERROR(WriteFile(dir + "/include/linux/bpf_common.h", ""));
+  PT_RETURN_IF_ERROR(WriteNewFile(dir + "/include/linux/types.h",
+                                  "#include <provtrace/vmlinux_base.h>\n"
+                                  "#define __aligned_u64 __u64 __attribute__((aligned(8)))\n"
+                                  "#define __aligned_be64 __be64 __attribute__((aligned(8)))\n"
+                                  "#define __aligned_le64 __le64 __attribute__((aligned(8)))\n"));
+  PT_RETURN_IF_ERROR(WriteNewFile(dir + "/include/linux/bpf_common.h", ""));
   PT_RETURN_IF_ERROR(
-      WriteFile(dir + "/include/uapi/linux/bpf.h", "#include <provtrace/vmlinux.h>\n"));
-  PT_RETURN_IF_ERROR(WriteFile(dir + "/include/uapi/linux/if_packet.h", ""));
+      WriteNewFile(dir + "/include/uapi/linux/bpf.h", "#include <provtrace/vmlinux.h>\n"));
+  PT_RETURN_IF_ERROR(WriteNewFile(dir + "/include/uapi/linux/if_packet.h", ""));
   long page = sysconf(_SC_PAGESIZE);
   PT_RETURN_IF_ERROR(
-      WriteFile(dir + "/arch/x86/include/asm/page.h",
-                "#define PAGE_SIZE " + std::to_string(page > 0 ? page : 4096) + "UL\n"));
+      WriteNewFile(dir + "/arch/x86/include/asm/page.h",
+                   "#define PAGE_SIZE " + std::to_string(page > 0 ? page : 4096) + "UL\n"));
   // Written last: its presence marks a complete tree.
-  return WriteFile(dir + "/KEY", key + "\n");
+  return WriteNewFile(dir + "/KEY", key + "\n");
 }
 
 }  // namespace
@@ -405,9 +344,7 @@ Status PrepareKernelTree(const KernelTreeRequest& request, KernelTree* tree) {
   std::vector<std::string> hooks = ReferencedHookNames(request.program_text);
   for (const std::string& h : hooks) hash = Fnv1a("hook " + h + ";", hash);
   hash = Fnv1a("builder-" + std::to_string(kBuilderVersion), hash);
-  char key[32];
-  snprintf(key, sizeof(key), "%016llx", static_cast<unsigned long long>(hash));
-  tree->key = key;
+  tree->key = HexKey(hash);
 
   PT_RETURN_IF_ERROR(MakeDirs(request.cache_root, 0700));
   PT_RETURN_IF_ERROR(CheckPrivateDir(request.cache_root));

@@ -3,6 +3,7 @@
 #include <bcc/bcc_common.h>
 #include <bcc/libbpf.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -10,8 +11,11 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstring>
+#include <thread>
 #include <vector>
 
 #include "probes/program_table.h"
@@ -53,14 +57,18 @@ Status ProbeSession::Open(const SessionOptions& options, std::unique_ptr<ProbeSe
   compile.btf_path = options.btf_path;
   compile.cache_root = options.cache_root;
   compile.what = std::string(BackendName(options.backend)) + " BPF program";
-  PT_RETURN_IF_ERROR(
-      Compile(ProgramText(options.backend, options.transport), compile, &session->module_));
-  const CompileTimings& t = session->module_->timings();
+  std::string text = options.floor ? FloorProgramText(options.backend)
+                                   : ProgramText(options.backend, options.transport);
+  CompileTimings t;
+  PT_RETURN_IF_ERROR(CompileImage(text, compile, &session->image_, &t));
   session->timings_.tree_seconds = t.tree_seconds;
   session->timings_.compile_seconds = t.compile_seconds;
+  session->timings_.image_from_cache = t.image_from_cache;
   session->timings_.tree_from_cache = t.tree_from_cache;
   session->timings_.tree_path = t.tree_path;
-  PT_RETURN_IF_ERROR(session->Configure(options));
+  session->btf_path_ = options.btf_path;
+  PT_RETURN_IF_ERROR(CreateImageMaps(session->image_, &session->map_fds_));
+  if (!options.floor) PT_RETURN_IF_ERROR(session->Configure(options));
   PT_RETURN_IF_ERROR(session->LoadAndAttach(options));
   *out = std::move(session);
   return Status::Ok();
@@ -103,17 +111,46 @@ Status ProbeSession::Configure(const SessionOptions& options) {
 
 Status ProbeSession::LoadAndAttach(const SessionOptions& options) {
   auto start = std::chrono::steady_clock::now();
-  std::vector<std::pair<ProgramSpec, int>> loaded;
+  std::vector<ProgramSpec> specs;
+  std::vector<LoadTarget> targets;
   for (const ProgramSpec& spec : ProgramsFor(options.backend)) {
-    int fd = -1;
-    Status status = LoadFunction(*module_, spec.function, ProgType(spec.attach), &fd);
+    if (options.floor && spec.attach == AttachKind::kTailCall) continue;
+    LoadTarget target;
+    Status status = TargetFor(spec, &target);
     if (!status.ok()) {
       if (spec.required) return status;
       warnings_.push_back(spec.target + ": not loaded (" + status.cause() + ")");
       continue;
     }
-    prog_fds_.push_back(fd);
-    loaded.emplace_back(spec, fd);
+    specs.push_back(spec);
+    targets.push_back(target);
+  }
+  // The verifier's time is most of startup, and programs verify
+  // independently: one loader thread per CPU.
+  std::vector<int> fds(specs.size(), -1);
+  std::vector<Status> statuses(specs.size());
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i = next++; i < specs.size(); i = next++) {
+      statuses[i] = LoadImageFunction(image_, specs[i].function, targets[i], map_fds_, &fds[i]);
+    }
+  };
+  unsigned threads = std::max(1u, std::min(std::thread::hardware_concurrency(), 8u));
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker);
+  worker();
+  for (std::thread& t : pool) t.join();
+  std::vector<std::pair<ProgramSpec, int>> loaded;
+  for (size_t i = 0; i < specs.size(); ++i) {
+    if (fds[i] >= 0) prog_fds_.push_back(fds[i]);
+  }
+  for (size_t i = 0; i < specs.size(); ++i) {
+    if (!statuses[i].ok()) {
+      if (specs[i].required) return statuses[i];
+      warnings_.push_back(specs[i].target + ": not loaded (" + statuses[i].cause() + ")");
+      continue;
+    }
+    loaded.emplace_back(specs[i], fds[i]);
   }
   timings_.load_seconds = SecondsSince(start);
 
@@ -176,11 +213,34 @@ ProbeSession::~ProbeSession() {
     CaptureStderr([&] { bpf_detach_kprobe(event.c_str()); });
   }
   for (int fd : prog_fds_) close(fd);
+  for (int fd : map_fds_) close(fd);
+  if (vmlinux_btf_ != nullptr) btf__free(vmlinux_btf_);
 }
 
 int ProbeSession::MapFd(const std::string& name) const {
-  if (module_ == nullptr) return -1;
-  return module_->MapFd(name);
+  int index = image_.MapIndex(name);
+  return index < 0 || static_cast<size_t>(index) >= map_fds_.size() ? -1 : map_fds_[index];
+}
+
+Status ProbeSession::TargetFor(const ProgramSpec& spec, LoadTarget* target) {
+  target->prog_type = ProgType(spec.attach);
+  if (spec.attach != AttachKind::kLsm && spec.attach != AttachKind::kFentry) return Status::Ok();
+  if (vmlinux_btf_ == nullptr) {
+    vmlinux_btf_ = btf__parse(btf_path_.c_str(), nullptr);
+    if (vmlinux_btf_ == nullptr) {
+      return Unsupported("cannot parse kernel BTF " + btf_path_ + ": " + strerror(errno),
+                         "provtrace needs a kernel built with CONFIG_DEBUG_INFO_BTF=y");
+    }
+  }
+  std::string function = spec.attach == AttachKind::kLsm ? "bpf_lsm_" + spec.target : spec.target;
+  int id = btf__find_by_name_kind(vmlinux_btf_, function.c_str(), BTF_KIND_FUNC);
+  if (id < 0) {
+    return Unsupported("the kernel has no " + function + " to attach to",
+                       "run provtrace --info to see what this kernel allows");
+  }
+  target->attach_btf_id = static_cast<uint32_t>(id);
+  target->expected_attach_type = spec.attach == AttachKind::kLsm ? BPF_LSM_MAC : BPF_TRACE_FENTRY;
+  return Status::Ok();
 }
 
 Status ProbeSession::ReadCounters(Counters* counters) const {
@@ -216,7 +276,7 @@ Status ProbeSession::ReadOutputFailuresPerCpu(std::vector<uint64_t>* per_cpu) co
 Status ProbeSession::CountEntries(const std::string& map, size_t* count) const {
   int fd = MapFd(map);
   if (fd < 0) return InternalError("BPF program lacks map " + map);
-  size_t key_size = bpf_table_key_size(module_->handle(), map.c_str());
+  size_t key_size = image_.maps[static_cast<size_t>(image_.MapIndex(map))].key_size;
   std::vector<char> key(key_size), next(key_size);
   *count = 0;
   const void* previous = nullptr;

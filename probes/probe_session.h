@@ -15,7 +15,11 @@
 #include "core/status.h"
 #include "probes/backend.h"
 #include "probes/compiler.h"
+#include "probes/image_loader.h"
+#include "probes/program_image.h"
 #include "probes/program_table.h"
+
+struct btf;
 
 namespace provtrace::probes {
 
@@ -31,11 +35,14 @@ struct SessionOptions {
   TransportOptions transport;
   std::string cache_root = "/var/cache/provtrace";
   std::string btf_path = "/sys/kernel/btf/vmlinux";
+  // bench/ only: load FloorProgramText(backend) instead; nothing recorded.
+  bool floor = false;
 };
 
 struct SessionTimings {
   double tree_seconds = 0;
-  double compile_seconds = 0;
+  double compile_seconds = 0;  // or reading the cached image
+  bool image_from_cache = false;
   double load_seconds = 0;
   double attach_seconds = 0;
   bool tree_from_cache = false;
@@ -71,7 +78,13 @@ class ProbeSession {
   Status Configure(const SessionOptions& options);
   Status LoadAndAttach(const SessionOptions& options);
 
-  std::unique_ptr<CompiledModule> module_;
+  // The program's attach point, as the kernel's loader needs it.
+  Status TargetFor(const ProgramSpec& spec, LoadTarget* target);
+
+  ProgramImage image_;
+  std::vector<int> map_fds_;           // in image_.maps order
+  struct btf* vmlinux_btf_ = nullptr;  // for LSM and fentry attach points
+  std::string btf_path_;
   std::vector<int> prog_fds_;
   std::vector<int> link_fds_;
   std::vector<int> perf_event_fds_;

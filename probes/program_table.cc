@@ -119,4 +119,27 @@ std::string ProgramText(Backend backend, const TransportOptions& transport) {
   return text;
 }
 
+std::string FloorProgramText(Backend backend) {
+  std::string text = "/* The floor: empty programs on the backend's hooks. */\n";
+  for (const ProgramSpec& spec : ProgramsFor(backend)) {
+    switch (spec.attach) {
+      case AttachKind::kRawTracepoint:
+        text += "int " + spec.function + "(struct bpf_raw_tracepoint_args *ctx) { return 0; }\n";
+        break;
+      case AttachKind::kLsm:
+        text += "LSM_PROBE(" + spec.target + ") { return 0; }\n";
+        break;
+      case AttachKind::kFentry:
+        text += "KFUNC_PROBE(" + spec.target + ") { return 0; }\n";
+        break;
+      case AttachKind::kKprobe:
+        text += "int " + spec.function + "(struct pt_regs *ctx) { return 0; }\n";
+        break;
+      case AttachKind::kTailCall:  // reached only through what the floor leaves out
+        break;
+    }
+  }
+  return text;
+}
+
 }  // namespace provtrace::probes

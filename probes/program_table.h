@@ -43,6 +43,11 @@ struct TransportOptions {
 // PT_BPF_PROGRAM defined) followed by its sources.
 std::string ProgramText(Backend backend, const TransportOptions& transport = {});
 
+// The floor (bench/): a program of empty functions on exactly the backend's
+// attach points (its tail-called handlers left out), so that running it
+// measures what the attach mechanism itself costs.
+std::string FloorProgramText(Backend backend);
+
 }  // namespace provtrace::probes
 
 #endif  // PROVTRACE_PROBES_PROGRAM_TABLE_H_
