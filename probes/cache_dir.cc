@@ -14,8 +14,16 @@
 namespace provtrace::probes {
 
 uint64_t Fnv1a(const std::string& data, uint64_t hash) {
-  for (unsigned char c : data) {
-    hash ^= c;
+  // Eight bytes a step (the kernel's BTF is hashed at every start).
+  size_t i = 0;
+  for (; i + 8 <= data.size(); i += 8) {
+    uint64_t word;
+    memcpy(&word, data.data() + i, 8);
+    hash ^= word;
+    hash *= 1099511628211ULL;
+  }
+  for (; i < data.size(); ++i) {
+    hash ^= static_cast<unsigned char>(data[i]);
     hash *= 1099511628211ULL;
   }
   return hash;
@@ -91,12 +99,27 @@ Status WriteFileAtomically(const std::string& path, const std::string& content) 
 }
 
 bool ReadWholeFile(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  *out = buf.str();
-  return !in.bad();
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct stat st;
+  // sysfs files (the kernel's BTF) report their size; others may not.
+  size_t want = fstat(fd, &st) == 0 && st.st_size > 0 ? static_cast<size_t>(st.st_size) : 65536;
+  out->clear();
+  std::string chunk(want + 1, '\0');
+  while (true) {
+    ssize_t n = read(fd, &chunk[0], chunk.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      close(fd);
+      errno = err;
+      return false;
+    }
+    if (n == 0) break;
+    out->append(chunk.data(), static_cast<size_t>(n));
+  }
+  close(fd);
+  return true;
 }
 
 }  // namespace provtrace::probes

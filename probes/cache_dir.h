@@ -14,7 +14,8 @@
 
 namespace provtrace::probes {
 
-// FNV-1a, for cache keys (not for security: the directory's ownership is).
+// FNV-1a over 8-byte words, for cache keys (not for security: the
+// directory's ownership is).
 uint64_t Fnv1a(const std::string& data, uint64_t hash = 1469598103934665603ULL);
 std::string HexKey(uint64_t hash);
 

@@ -127,11 +127,21 @@ Status ProbeSession::LoadAndAttach(const SessionOptions& options) {
   }
   // The verifier's time is most of startup, and programs verify
   // independently: one loader thread per CPU.
+  // Largest first, so that no thread is left with a big one at the end.
+  std::vector<size_t> order(specs.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  auto size_of = [&](size_t i) {
+    const FunctionImage* f = image_.Function(specs[i].function);
+    return f ? f->insns.size() : 0;
+  };
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return size_of(a) > size_of(b); });
   std::vector<int> fds(specs.size(), -1);
   std::vector<Status> statuses(specs.size());
   std::atomic<size_t> next{0};
   auto worker = [&] {
-    for (size_t i = next++; i < specs.size(); i = next++) {
+    for (size_t k = next++; k < order.size(); k = next++) {
+      size_t i = order[k];
       statuses[i] = LoadImageFunction(image_, specs[i].function, targets[i], map_fds_, &fds[i]);
     }
   };
