@@ -315,6 +315,13 @@ int RunReplay(const Options& options) {
   return status.ok() ? kExitOk : Report(status);
 }
 
+// Records per reader wakeup: batched (a wakeup costs the traced task more
+// than the record), except in -u mode, where a pipeline wants each record
+// at once.
+int WakeupBatch(const Options& options) {
+  return options.unbuffered ? 1 : probes::TransportOptions::kDefaultWakeupBatch;
+}
+
 int RunCapture(const Options& options) {
   auto started = std::chrono::steady_clock::now();
   Verbose verbose(options.verbose);
@@ -358,6 +365,7 @@ int RunCapture(const Options& options) {
     int ring_pages = 1;
     while (ring_pages * 2 <= pages) ring_pages *= 2;
     session_options.transport.ring_pages = ring_pages;
+    session_options.transport.ring_wakeup_batch = WakeupBatch(options);
   }
   session_options.cache_root = options.cache_dir;
   session_options.btf_path = options.btf_path;
@@ -397,8 +405,8 @@ int RunCapture(const Options& options) {
     transport = std::move(ring);
   } else {
     std::unique_ptr<probes::PerfTransport> perf;
-    status = probes::PerfTransport::Open(session->events_map_fd(), options.buffer_pages, &pipeline,
-                                         &perf);
+    status = probes::PerfTransport::Open(session->events_map_fd(), options.buffer_pages,
+                                         WakeupBatch(options), &pipeline, &perf);
     transport = std::move(perf);
   }
   if (!status.ok()) return Report(status);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <time.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -49,7 +50,7 @@ void PerfTransport::OnLostSamples(void* cookie, uint64_t count) {
   reader->transport->handler_->OnLost(lost);
 }
 
-Status PerfTransport::Open(int map_fd, int pages_per_cpu, RecordHandler* handler,
+Status PerfTransport::Open(int map_fd, int pages_per_cpu, int wakeup_batch, RecordHandler* handler,
                            std::unique_ptr<PerfTransport>* out) {
   if (pages_per_cpu <= 0 || (pages_per_cpu & (pages_per_cpu - 1)) != 0) {
     return InvalidArgument("perf buffer pages must be a power of two, got " +
@@ -59,10 +60,19 @@ Status PerfTransport::Open(int map_fd, int pages_per_cpu, RecordHandler* handler
   transport->handler_ = handler;
   std::vector<int> cpus = OnlineCpus();
   if (cpus.empty()) return InternalError("cannot read the online CPU list");
+  // A record is at least 64 bytes: a wakeup at a quarter of the buffer at
+  // most leaves the reader room to catch up.
+  const int fill_cap = pages_per_cpu * 4096 / 4 / 64;
+  const int wakeup_events = std::max(1, std::min(wakeup_batch, fill_cap));
   for (int cpu : cpus) {
     auto cookie = std::make_unique<CpuReader>(CpuReader{transport.get(), cpu});
-    void* reader = bpf_open_perf_buffer(&PerfTransport::OnSample, &PerfTransport::OnLostSamples,
-                                        cookie.get(), -1, cpu, pages_per_cpu);
+    struct bcc_perf_buffer_opts opts = {};
+    opts.pid = -1;
+    opts.cpu = cpu;
+    opts.wakeup_events = wakeup_events;
+    void* reader =
+        bpf_open_perf_buffer_opts(&PerfTransport::OnSample, &PerfTransport::OnLostSamples,
+                                  cookie.get(), pages_per_cpu, &opts);
     if (reader == nullptr) {
       return Status(
           StatusCode::kUnsupported,
@@ -91,6 +101,8 @@ Status PerfTransport::Poll(int timeout_ms) {
   if (rc < 0 && errno != EINTR) {
     return IoError(std::string("reading the perf buffers failed: ") + strerror(errno));
   }
+  // Records short of a wakeup batch wait in the buffers: fetch them.
+  if (drain_timer_.Due()) return Drain();
   return Status::Ok();
 }
 

@@ -9,6 +9,7 @@
 
 #include "core/source.h"
 #include "core/status.h"
+#include "probes/drain_timer.h"
 
 struct perf_reader;
 
@@ -16,8 +17,11 @@ namespace provtrace::probes {
 
 class PerfTransport : public RecordSource {
  public:
-  // map_fd: the BPF_PERF_OUTPUT map; pages_per_cpu: a power of two.
-  static Status Open(int map_fd, int pages_per_cpu, RecordHandler* handler,
+  // map_fd: the BPF_PERF_OUTPUT map; pages_per_cpu: a power of two;
+  // wakeup_batch: the kernel wakes the reader once per this many records of
+  // a CPU (1: every record), capped so a wakeup comes well before the
+  // buffer fills.
+  static Status Open(int map_fd, int pages_per_cpu, int wakeup_batch, RecordHandler* handler,
                      std::unique_ptr<PerfTransport>* transport);
   ~PerfTransport() override;
 
@@ -33,6 +37,7 @@ class PerfTransport : public RecordSource {
   static void OnLostSamples(void* cookie, uint64_t count);
 
   RecordHandler* handler_ = nullptr;
+  DrainTimer drain_timer_;
   std::vector<std::unique_ptr<CpuReader>> cookies_;
   std::vector<perf_reader*> readers_;
 };

@@ -108,7 +108,8 @@ std::string ProgramText(Backend backend, const TransportOptions& transport) {
   std::string text = "#define PT_BPF_PROGRAM 1\n";
   if (transport.transport == Transport::kRing) {
     text += "#define PT_TRANSPORT_RING 1\n#define PT_RING_PAGES " +
-            std::to_string(transport.ring_pages) + "\n";
+            std::to_string(transport.ring_pages) + "\n#define PT_RING_WAKEUP_BATCH " +
+            std::to_string(transport.ring_wakeup_batch) + "\n";
   }
   for (const std::string& file : SourceFilesFor(backend)) {
     // #line keeps compiler diagnostics pointing at the real source file.

@@ -37,6 +37,10 @@ enum class Transport { kPerf, kRing };
 struct TransportOptions {
   Transport transport = Transport::kPerf;
   int ring_pages = 0;  // kRing: the ring buffer's size in pages (a power of two)
+  // kRing: wake the reader once per this many records per CPU (a power of
+  // two); the reader also drains on its own at least every 100 ms.
+  int ring_wakeup_batch = kDefaultWakeupBatch;
+  static constexpr int kDefaultWakeupBatch = 64;
 };
 
 // The full BPF C text for a backend: the record header (with

@@ -37,6 +37,8 @@ Status RingTransport::Poll(int timeout_ms) {
   if (rc < 0 && rc != -EINTR) {
     return IoError(std::string("reading the ring buffer failed: ") + strerror(-rc));
   }
+  // Records short of a wakeup batch wait in the ring: fetch them.
+  if (drain_timer_.Due()) return Drain();
   return Status::Ok();
 }
 

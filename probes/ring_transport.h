@@ -9,6 +9,7 @@
 
 #include "core/source.h"
 #include "core/status.h"
+#include "probes/drain_timer.h"
 
 struct ring_buffer;
 
@@ -26,6 +27,7 @@ class RingTransport : public RecordSource {
   static int OnSample(void* ctx, void* data, size_t size);
 
   RecordHandler* handler_ = nullptr;
+  DrainTimer drain_timer_;
   ring_buffer* ring_ = nullptr;
 };
 

@@ -78,7 +78,15 @@ static __always_inline void pt_header(struct pt_record_header *hdr, u16 kind, u1
  * so user space can report it (perf and ring buffers alike). */
 static __always_inline void pt_emit(void *ctx, void *record, u32 size) {
 #ifdef PT_TRANSPORT_RING
-  int rc = pt_events.ringbuf_output(record, size, 0);
+  /* Waking the reader for every record costs the traced task more than
+   * recording it: wake it once per PT_RING_WAKEUP_BATCH records of this CPU
+   * (the perf buffer's wakeup_events does the same), and let it drain on
+   * its own timer in between. */
+  u32 emitted_key = PT_COUNTER_EMITTED;
+  u64 *emitted = pt_counters.lookup(&emitted_key);
+  u64 wakeup = BPF_RB_FORCE_WAKEUP;
+  if (emitted && ((*emitted + 1) & (PT_RING_WAKEUP_BATCH - 1)) != 0) wakeup = BPF_RB_NO_WAKEUP;
+  int rc = pt_events.ringbuf_output(record, size, wakeup);
 #else
   int rc = pt_events.perf_submit(ctx, record, size);
 #endif

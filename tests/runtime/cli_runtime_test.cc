@@ -151,6 +151,43 @@ TEST(CliRuntimeTest, SigtermDrainsFlushesAndExits0) {
   EXPECT_EQ(st.st_mode & 0777, 0600u);
 }
 
+// The kernel wakes the reader once per batch of records; a few records of
+// a quiet traced command must still reach the output while it runs (the
+// reader's own drain, then the once-a-second flush). The command makes
+// far fewer records than a batch: only builtins, then it blocks on a fifo.
+void ExpectRecordsArriveWhileTheCommandRuns(const std::string& transport) {
+  std::string dir = CanonicalTempDir();
+  std::string fifo = dir + "/fifo";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  Background provtrace({ProvtracePath(), "-q", "--transport=" + transport, "-o",
+                        dir + "/out.jsonl", "--", "/bin/sh", "-c",
+                        ": > " + dir + "/marker; read line < " + fifo});
+  bool seen = false;
+  for (int i = 0; i < 100 && !seen; ++i) {  // 10 s: a liveness bound
+    usleep(100000);
+    seen = ReadFile(dir + "/out.jsonl").find(dir + "/marker") != std::string::npos;
+  }
+  // Ends the command, and with it the capture.
+  FILE* writer = fopen(fifo.c_str(), "w");
+  ASSERT_NE(writer, nullptr);
+  fputs("done\n", writer);
+  fclose(writer);
+  RunResult r = provtrace.Wait();
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(seen) << "the marker's record reached the output only at exit";
+  EXPECT_NE(ReadFile(dir + "/out.jsonl").find(dir + "/marker"), std::string::npos);
+}
+
+TEST(CliRuntimeTest, RecordsArriveWhileTheCommandRunsPerf) {
+  REQUIRE_ROOT();
+  ExpectRecordsArriveWhileTheCommandRuns("perf");
+}
+
+TEST(CliRuntimeTest, RecordsArriveWhileTheCommandRunsRing) {
+  REQUIRE_ROOT();
+  ExpectRecordsArriveWhileTheCommandRuns("ring");
+}
+
 TEST(CliRuntimeTest, KernelHeadersAreBuiltOnceIntoAPrivateCache) {
   REQUIRE_ROOT();
   std::string cache = MakeTempDir() + "/cache";
