@@ -319,7 +319,7 @@ int RunReplay(const Options& options) {
 // than the record), except in -u mode, where a pipeline wants each record
 // at once.
 int WakeupBatch(const Options& options) {
-  return options.unbuffered ? 1 : probes::TransportOptions::kDefaultWakeupBatch;
+  return options.unbuffered ? 1 : probes::ProgramOptions::kDefaultWakeupBatch;
 }
 
 int RunCapture(const Options& options) {
@@ -357,19 +357,20 @@ int RunCapture(const Options& options) {
   session_options.processes = options.pids;
   session_options.cgroup_id = options.cgroup_id;
   if (options.ring) {
-    session_options.transport.transport = probes::Transport::kRing;
+    session_options.program.transport = probes::Transport::kRing;
     // The same memory as the perf buffers: pages per CPU times the CPUs,
     // rounded down to a power of two.
     long cpus = sysconf(_SC_NPROCESSORS_CONF);
     int pages = options.buffer_pages * static_cast<int>(cpus > 0 ? cpus : 1);
     int ring_pages = 1;
     while (ring_pages * 2 <= pages) ring_pages *= 2;
-    session_options.transport.ring_pages = ring_pages;
-    session_options.transport.ring_wakeup_batch = WakeupBatch(options);
+    session_options.program.ring_pages = ring_pages;
+    session_options.program.ring_wakeup_batch = WakeupBatch(options);
   }
   session_options.cache_root = options.cache_dir;
   session_options.btf_path = options.btf_path;
   session_options.record_envp = options.envp;
+  session_options.program.all_flows = options.all_flows;
   std::unique_ptr<probes::ProbeSession> session;
   status = probes::ProbeSession::Open(session_options, &session);
   if (!status.ok()) return Report(status);

@@ -69,6 +69,8 @@ void Define(CLI::App& app, Options* o, Raw* raw) {
   app.add_flag("--stats", o->stats, "Print counters (records, losses) on stderr at exit");
   app.add_flag("-u,--unbuffered", o->unbuffered, "Write each record as soon as it arrives");
   app.add_flag("--envp", o->envp, "Record the environment of exec'd programs (envp nodes)");
+  app.add_flag("--all-flows", o->all_flows,
+               "Also record reads and writes that bring their target nothing new");
   app.add_option("--buffer-pages", o->buffer_pages,
                  "Perf buffer size per CPU, in pages (a power of two; default 128)")
       ->type_name("N")

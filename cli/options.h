@@ -29,6 +29,7 @@ struct Options {
   bool stats = false;
   bool unbuffered = false;
   bool envp = false;
+  bool all_flows = false;
   int buffer_pages = 128;
   std::string cache_dir = "/var/cache/provtrace";
   std::string btf_path = "/sys/kernel/btf/vmlinux";

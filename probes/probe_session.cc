@@ -58,7 +58,7 @@ Status ProbeSession::Open(const SessionOptions& options, std::unique_ptr<ProbeSe
   compile.cache_root = options.cache_root;
   compile.what = std::string(BackendName(options.backend)) + " BPF program";
   std::string text = options.floor ? FloorProgramText(options.backend)
-                                   : ProgramText(options.backend, options.transport);
+                                   : ProgramText(options.backend, options.program);
   CompileTimings t;
   PT_RETURN_IF_ERROR(CompileImage(text, compile, &session->image_, &t));
   session->timings_.tree_seconds = t.tree_seconds;

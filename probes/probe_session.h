@@ -32,7 +32,7 @@ struct SessionOptions {
   uint64_t cgroup_id = 0;               // tasks in this cgroup v2 or below
   bool scoped() const { return !held_commands.empty() || !processes.empty() || cgroup_id; }
   bool record_envp = false;
-  TransportOptions transport;
+  ProgramOptions program;
   std::string cache_root = "/var/cache/provtrace";
   std::string btf_path = "/sys/kernel/btf/vmlinux";
   // bench/ only: load FloorProgramText(backend) instead; nothing recorded.

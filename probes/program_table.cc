@@ -104,13 +104,14 @@ std::vector<ProgramSpec> ProgramsFor(Backend backend) {
   return {};
 }
 
-std::string ProgramText(Backend backend, const TransportOptions& transport) {
+std::string ProgramText(Backend backend, const ProgramOptions& options) {
   std::string text = "#define PT_BPF_PROGRAM 1\n";
-  if (transport.transport == Transport::kRing) {
+  if (options.transport == Transport::kRing) {
     text += "#define PT_TRANSPORT_RING 1\n#define PT_RING_PAGES " +
-            std::to_string(transport.ring_pages) + "\n#define PT_RING_WAKEUP_BATCH " +
-            std::to_string(transport.ring_wakeup_batch) + "\n";
+            std::to_string(options.ring_pages) + "\n#define PT_RING_WAKEUP_BATCH " +
+            std::to_string(options.ring_wakeup_batch) + "\n";
   }
+  if (options.all_flows) text += "#define PT_ALL_FLOWS 1\n";
   for (const std::string& file : SourceFilesFor(backend)) {
     // #line keeps compiler diagnostics pointing at the real source file.
     text += "#line 1 \"" + file + "\"\n";

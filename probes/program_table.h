@@ -34,18 +34,21 @@ std::vector<ProgramSpec> ProgramsFor(Backend backend);
 
 enum class Transport { kPerf, kRing };
 
-struct TransportOptions {
+struct ProgramOptions {
   Transport transport = Transport::kPerf;
   int ring_pages = 0;  // kRing: the ring buffer's size in pages (a power of two)
   // kRing: wake the reader once per this many records per CPU (a power of
   // two); the reader also drains on its own at least every 100 ms.
   int ring_wakeup_batch = kDefaultWakeupBatch;
   static constexpr int kDefaultWakeupBatch = 64;
+  // Keep data flows that bring their target nothing new (--all-flows);
+  // see probes/bpf/prov.bpf.h.
+  bool all_flows = false;
 };
 
 // The full BPF C text for a backend: the record header (with
 // PT_BPF_PROGRAM defined) followed by its sources.
-std::string ProgramText(Backend backend, const TransportOptions& transport = {});
+std::string ProgramText(Backend backend, const ProgramOptions& options = {});
 
 // The floor (bench/): a program of empty functions on exactly the backend's
 // attach points (its tail-called handlers left out), so that running it

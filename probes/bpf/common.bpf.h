@@ -124,6 +124,8 @@ static __always_inline void pt_prov_init(struct pt_prov *p, u16 node_type, u64 f
   p->last_from_version = 0;
   p->last_type = 0;
   p->node_type = node_type;
+  p->within_id = 0;
+  p->within_version = 0;
 }
 
 /* Security hook signatures against the running kernel's: PT_HOOK_ARGC(x)

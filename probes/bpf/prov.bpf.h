@@ -5,6 +5,18 @@
  *    has passed some on.
  *  - A relation identical in (from id, from version, type) to the last one
  *    its target received is dropped.
+ *  - Flow reduction (off with --all-flows): a data flow (read, write,
+ *    memory_read, memory_write) whose source holds nothing its target does
+ *    not already hold is dropped, so a task that writes a file and reads it
+ *    back, over and over, is recorded once. Each object remembers one node
+ *    known to contain all of it ("within"): after a relation from S to D,
+ *    S is within D's new version if it was a data flow (D received all of
+ *    S); and D stays within S if it already was within some version of S up
+ *    to S's current one, and is otherwise within nothing known. Versions
+ *    only accumulate (a new version holds its old one), so "within X at
+ *    version v" holds for every later version of X. A dropped flow takes
+ *    no ancestor from any node: the graph keeps every path it would have
+ *    had, only without the flows that brought nothing.
  * State updates are not atomic across CPUs (tracing programs cannot take
  * BPF spin locks); flag bits are set and cleared atomically. */
 
@@ -33,6 +45,11 @@ static __always_inline void pt_new_version(void *ctx, struct pt_prov *p, void *o
 
 /* Records `type` from `from` to `to`. Returns 1 if a relation went out,
  * 0 if compression dropped it. */
+static __always_inline int pt_is_data_flow(u16 type) {
+  return type == PT_REL_READ || type == PT_REL_WRITE || type == PT_REL_MEMORY_READ ||
+         type == PT_REL_MEMORY_WRITE;
+}
+
 static __always_inline int pt_relate(void *ctx, u16 type, struct pt_prov *from, struct pt_prov *to,
                                      void *to_obj, int kind, u64 flags, s64 offset) {
   if (to->last_from_id == from->id && to->last_from_version == from->version &&
@@ -40,6 +57,12 @@ static __always_inline int pt_relate(void *ctx, u16 type, struct pt_prov *from, 
     pt_count(PT_COUNTER_COMPRESSED);
     return 0;
   }
+#ifndef PT_ALL_FLOWS
+  if (pt_is_data_flow(type) && from->within_id == to->id && from->within_version <= to->version) {
+    pt_count(PT_COUNTER_COMPRESSED);
+    return 0;
+  }
+#endif
   if (to->flags & PT_PROV_HAS_OUTGOING)
     pt_new_version(ctx, to, to_obj, kind, pt_version_relation(kind));
   struct pt_node_ref f, t;
@@ -51,6 +74,14 @@ static __always_inline int pt_relate(void *ctx, u16 type, struct pt_prov *from, 
   to->last_from_id = f.id;
   to->last_from_version = f.version;
   to->last_type = type;
+  if (to->within_id == f.id && to->within_version <= f.version)
+    to->within_version = f.version;
+  else
+    to->within_id = 0;
+  if (pt_is_data_flow(type)) {
+    from->within_id = t.id;
+    from->within_version = t.version;
+  }
   return 1;
 }
 
@@ -76,4 +107,5 @@ static __always_inline void pt_relate_from_ref(void *ctx, u16 type, struct pt_no
   to->last_from_id = from->id;
   to->last_from_version = from->version;
   to->last_type = type;
+  to->within_id = 0; /* it now holds what a node without state brought */
 }

@@ -17,7 +17,9 @@ enum pt_prov_flags {
 };
 
 /* What every tracked object has (CamFlow's struct provenance): identity,
- * version, and what edge compression needs — the last relation received. */
+ * version, what edge compression needs — the last relation received — and
+ * what flow reduction needs: a node known to hold all of this object's
+ * information (its id, 0 if none, and the version that held it). */
 struct pt_prov {
   __u64 id;
   __u64 flags; /* enum pt_prov_flags; 64-bit for BPF atomics */
@@ -26,7 +28,8 @@ struct pt_prov {
   __u32 last_from_version;
   __u16 last_type;
   __u16 node_type; /* enum pt_node_type */
-  __u32 pad;
+  __u32 within_version;
+  __u64 within_id;
 };
 
 /* pt_tasks: keyed by the task_struct's address, unique while the task

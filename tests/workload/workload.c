@@ -15,6 +15,8 @@
  *   workload create-files DIR N    create N files in DIR, each written once
  *   workload fork-storm N          fork N children that exit at once; reap them
  *   workload spin-writes FILE SECS append a line to FILE every 50 ms for SECS
+ *   workload write-read FILE N     open FILE read-write (creating it), then N
+ *                                  times write a byte at 0 and read it back
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -110,6 +112,17 @@ static int spin_writes(const char *path, int seconds) {
   return 0;
 }
 
+static int write_read(const char *path, int times) {
+  int fd = open(path, O_RDWR | O_CREAT, 0644);
+  if (fd < 0) return fail("open");
+  char byte = 'x';
+  for (int i = 0; i < times; i++) {
+    if (pwrite(fd, &byte, 1, 0) != 1) return fail("pwrite");
+    if (pread(fd, &byte, 1, 0) != 1) return fail("pread");
+  }
+  return close(fd) == 0 ? 0 : fail("close");
+}
+
 int main(int argc, char **argv) {
   if (argc < 3) {
     fprintf(stderr, "usage: workload COMMAND ARG...\n");
@@ -130,6 +143,7 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "create-files") && argc == 4) return create_files(arg, atoi(argv[3]));
   if (!strcmp(cmd, "fork-storm")) return fork_storm(atoi(arg));
   if (!strcmp(cmd, "spin-writes") && argc == 4) return spin_writes(arg, atoi(argv[3]));
+  if (!strcmp(cmd, "write-read") && argc == 4) return write_read(arg, atoi(argv[3]));
   fprintf(stderr, "workload: unknown command %s\n", cmd);
   return 2;
 }
