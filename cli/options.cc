@@ -72,7 +72,7 @@ void Define(CLI::App& app, Options* o, Raw* raw) {
   app.add_flag("--all-flows", o->all_flows,
                "Also record reads and writes that bring their target nothing new");
   app.add_option("--buffer-pages", o->buffer_pages,
-                 "Perf buffer size per CPU, in pages (a power of two; default 128)")
+                 "Perf buffer size per CPU, in pages (a power of two; default 512)")
       ->type_name("N")
       ->check(CLI::Range(1, 1 << 20));
   app.add_option("--cache-dir", o->cache_dir,

@@ -30,7 +30,7 @@ struct Options {
   bool unbuffered = false;
   bool envp = false;
   bool all_flows = false;
-  int buffer_pages = 128;
+  int buffer_pages = 512;
   std::string cache_dir = "/var/cache/provtrace";
   std::string btf_path = "/sys/kernel/btf/vmlinux";
   std::string state_dir = "/var/lib/provtrace";

@@ -10,7 +10,7 @@
 
 namespace provtrace::formats {
 
-inline constexpr int kDefaultZstdLevel = 3;
+inline constexpr int kDefaultZstdLevel = 1;
 
 // Compresses into `inner` (owned) at `level` (1..19).
 Status NewZstdSink(std::unique_ptr<ByteSink> inner, int level, std::unique_ptr<ByteSink>* sink);

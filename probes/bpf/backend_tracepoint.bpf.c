@@ -135,12 +135,18 @@ static __always_inline void pt_call_get(struct bpf_raw_tracepoint_args *ctx, str
   c->task = (struct task_struct *)bpf_get_current_task();
   c->regs = (struct pt_regs *)ctx->args[0];
   c->ret = (long)ctx->args[1];
-  c->nr = PT_READ(c->regs, orig_ax);
-  c->arg[0] = PT_READ(c->regs, di);
-  c->arg[1] = PT_READ(c->regs, si);
-  c->arg[2] = PT_READ(c->regs, dx);
-  c->arg[3] = PT_READ(c->regs, r10);
-  c->arg[4] = PT_READ(c->regs, r8);
+  /* r10 to orig_ax lie together in x86-64's pt_regs: one read, not six
+   * (helper calls are most of what a call costs here). */
+  u64 span[9] = {};
+  _Static_assert(PT_SPAN_BYTES(struct pt_regs, r10, orig_ax) <= sizeof(span),
+                 "pt_regs r10..orig_ax does not fit the span");
+  PT_READ_SPAN(span, c->regs, r10, orig_ax);
+  c->nr = PT_SPAN_FIELD(span, struct pt_regs, r10, orig_ax);
+  c->arg[0] = PT_SPAN_FIELD(span, struct pt_regs, r10, di);
+  c->arg[1] = PT_SPAN_FIELD(span, struct pt_regs, r10, si);
+  c->arg[2] = PT_SPAN_FIELD(span, struct pt_regs, r10, dx);
+  c->arg[3] = PT_SPAN_FIELD(span, struct pt_regs, r10, r10);
+  c->arg[4] = PT_SPAN_FIELD(span, struct pt_regs, r10, r8);
 }
 
 /* The open file behind fd in the task's file table. */

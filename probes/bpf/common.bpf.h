@@ -22,6 +22,18 @@
 #define PT_READ_INTO(dst, ptr, field) \
   bpf_probe_read_kernel((void *)(dst), sizeof((ptr)->field), (void *)&(ptr)->field)
 
+/* Adjacent fields first..last of *ptr copied into dst (a buffer of at
+ * least PT_SPAN_BYTES) with one read, where several PT_READs would each
+ * cost a helper call; PT_SPAN_FIELD then takes one field out of the copy. */
+#define PT_SPAN_BYTES(type, first, last) \
+  (__builtin_offsetof(type, last) + sizeof(((type *)0)->last) - __builtin_offsetof(type, first))
+#define PT_READ_SPAN(dst, ptr, first, last) \
+  bpf_probe_read_kernel((void *)(dst), PT_SPAN_BYTES(typeof(*(ptr)), first, last), &(ptr)->first)
+#define PT_SPAN_FIELD(buf, type, first, field)                      \
+  (*(typeof(((type *)0)->field) *)((char *)(buf) +                  \
+                                    __builtin_offsetof(type, field) - \
+                                    __builtin_offsetof(type, first)))
+
 /* The address of a field, computed without reading kernel memory. */
 #define PT_MEMBER_PTR(ptr, field) (&(ptr)->field)
 

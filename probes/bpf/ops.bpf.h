@@ -44,7 +44,10 @@ static __always_inline struct pt_inode_state *pt_file_inode(void *ctx, struct fi
   struct inode *inode = PT_READ(file, f_inode);
   *inode_out = inode;
   struct pt_inode_state *st = pt_inode_touch(ctx, inode);
-  if (st) pt_inode_name(ctx, inode, st, PT_READ(file, f_path.mnt), PT_READ(file, f_path.dentry));
+  /* The flag first: pt_inode_name checks it too, but only after its
+   * arguments have been read. */
+  if (st && !(st->prov.flags & PT_PROV_NAME_RECORDED))
+    pt_inode_name(ctx, inode, st, PT_READ(file, f_path.mnt), PT_READ(file, f_path.dentry));
   return st;
 }
 

@@ -159,9 +159,11 @@ void ExpectRecordsArriveWhileTheCommandRuns(const std::string& transport) {
   std::string dir = CanonicalTempDir();
   std::string fifo = dir + "/fifo";
   ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
-  Background provtrace({ProvtracePath(), "-q", "--transport=" + transport, "-o",
+  Background provtrace({ProvtracePath(), "-q", "-v", "--transport=" + transport, "-o",
                         dir + "/out.jsonl", "--", "/bin/sh", "-c",
                         ": > " + dir + "/marker; read line < " + fifo});
+  // Startup (a first compile for this transport) is not what is measured.
+  ASSERT_TRUE(provtrace.WaitForStderr("ready", 120)) << provtrace.Wait().err;
   bool seen = false;
   for (int i = 0; i < 100 && !seen; ++i) {  // 10 s: a liveness bound
     usleep(100000);

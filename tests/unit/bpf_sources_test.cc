@@ -73,15 +73,20 @@ TEST(BpfSourcesTest, EveryFieldReadIsListedForTheLayoutTest) {
   std::regex read_into(R"(PT_READ_INTO\([^,]+,\s*[\w.>-]+\s*,\s*([\w.]+)\s*\))");
   std::regex member(R"(PT_MEMBER_PTR\(\s*[\w.>-]+\s*,\s*([\w.]+)\s*\))");
   std::regex container(R"(PT_CONTAINER_OF\([^,]+,\s*struct\s+\w+\s*,\s*([\w.]+)\s*\))");
+  std::regex span_first(R"(PT_READ_SPAN\([^,]+,\s*[\w.>-]+\s*,\s*([\w.]+)\s*,)");
+  std::regex span_last(R"(PT_READ_SPAN\([^,]+,\s*[\w.>-]+\s*,\s*[\w.]+\s*,\s*([\w.]+)\s*\))");
+  std::regex span_field(R"(PT_SPAN_FIELD\([^,]+,\s*struct\s+\w+\s*,\s*[\w.]+\s*,\s*([\w.]+)\s*\))");
   for (size_t i = 0; i < kEmbeddedFileCount; ++i) {
     std::string name = kEmbeddedFiles[i].name;
     if (name.rfind("probes/bpf/", 0) != 0 || name.find(".def") != std::string::npos) continue;
     std::string text(kEmbeddedFiles[i].data, kEmbeddedFiles[i].size);
-    for (const std::regex& re : {read, read_into, member, container}) {
+    for (const std::regex& re :
+         {read, read_into, member, container, span_first, span_last, span_field}) {
       for (auto it = std::sregex_iterator(text.begin(), text.end(), re);
            it != std::sregex_iterator(); ++it) {
         std::string field = (*it)[1].str();
-        if (field == "field" || field == "member") continue;  // macro definitions
+        // macro definitions
+        if (field == "field" || field == "member" || field == "first" || field == "last") continue;
         EXPECT_TRUE(listed.count(field))
             << name << " reads " << field << ", which kernel_fields.def does not list";
       }

@@ -18,7 +18,7 @@ TEST(OptionsTest, Defaults) {
   EXPECT_FALSE(o.duration_seconds.has_value());
   EXPECT_FALSE(o.backend.has_value());
   EXPECT_TRUE(o.command.empty());
-  EXPECT_EQ(o.buffer_pages, 128);
+  EXPECT_EQ(o.buffer_pages, 512);
 }
 
 TEST(OptionsTest, CommandAfterDoubleDash) {
