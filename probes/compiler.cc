@@ -72,26 +72,40 @@ int CompiledModule::MapFd(const std::string& name) const {
   return bpf_table_fd(module_, name.c_str());
 }
 
-Status Compile(const std::string& program_text, const CompileOptions& options,
-               std::unique_ptr<CompiledModule>* out) {
-  std::unique_ptr<CompiledModule> module(new CompiledModule());
+Status PrepareTreeFor(const std::string& program_text, const CompileOptions& options,
+                      KernelTree* tree, CompileTimings* timings) {
   auto start = std::chrono::steady_clock::now();
   KernelTreeRequest request;
   request.btf_path = options.btf_path;
   request.cache_root = options.cache_root;
   request.program_text = program_text;
+  PT_RETURN_IF_ERROR(PrepareKernelTree(request, tree));
+  timings->tree_seconds = SecondsSince(start);
+  timings->tree_from_cache = tree->from_cache;
+  timings->tree_path = tree->path;
+  return Status::Ok();
+}
+
+Status Compile(const std::string& program_text, const CompileOptions& options,
+               std::unique_ptr<CompiledModule>* out) {
   KernelTree tree;
-  PT_RETURN_IF_ERROR(PrepareKernelTree(request, &tree));
-  module->timings_.tree_seconds = SecondsSince(start);
-  module->timings_.tree_from_cache = tree.from_cache;
-  module->timings_.tree_path = tree.path;
+  CompileTimings timings;
+  PT_RETURN_IF_ERROR(PrepareTreeFor(program_text, options, &tree, &timings));
+  return CompileInTree(program_text, options, tree, timings, out);
+}
+
+Status CompileInTree(const std::string& program_text, const CompileOptions& options,
+                     const KernelTree& tree, const CompileTimings& tree_timings,
+                     std::unique_ptr<CompiledModule>* out) {
+  std::unique_ptr<CompiledModule> module(new CompiledModule());
+  module->timings_ = tree_timings;
 
   // BCC reads the kernel tree's location from the environment.
   setenv("BCC_KERNEL_SOURCE", tree.path.c_str(), 1);
   std::vector<std::string> flags = KernelTreeCflags();
   std::vector<const char*> cflags;
   for (const std::string& f : flags) cflags.push_back(f.c_str());
-  start = std::chrono::steady_clock::now();
+  auto start = std::chrono::steady_clock::now();
   std::string diagnostics = CaptureStderr([&] {
     module->module_ = bpf_module_create_c_from_string(
         program_text.c_str(), 0, cflags.data(), static_cast<int>(cflags.size()), false, nullptr);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "probes/kernel_tree.h"
 
 namespace provtrace::probes {
 
@@ -42,8 +43,8 @@ class CompiledModule {
   const CompileTimings& timings() const { return timings_; }
 
  private:
-  friend Status Compile(const std::string&, const CompileOptions&,
-                        std::unique_ptr<CompiledModule>*);
+  friend Status CompileInTree(const std::string&, const CompileOptions&, const KernelTree&,
+                              const CompileTimings&, std::unique_ptr<CompiledModule>*);
   CompiledModule() = default;
   void* module_ = nullptr;
   CompileTimings timings_;
@@ -51,6 +52,15 @@ class CompiledModule {
 
 Status Compile(const std::string& program_text, const CompileOptions& options,
                std::unique_ptr<CompiledModule>* module);
+
+// Compile's two steps, for a caller that needs the tree before compiling
+// (CompileImage keys its cache by it): the kernel tree for program_text,
+// made or found in the cache, with its timings; then the compile against it.
+Status PrepareTreeFor(const std::string& program_text, const CompileOptions& options,
+                      KernelTree* tree, CompileTimings* timings);
+Status CompileInTree(const std::string& program_text, const CompileOptions& options,
+                     const KernelTree& tree, const CompileTimings& tree_timings,
+                     std::unique_ptr<CompiledModule>* module);
 
 // Loads one function of a compiled module as a BPF program of prog_type
 // (BPF_PROG_TYPE_*). A refusal is one line: permission (kPermissionDenied)

@@ -197,16 +197,8 @@ Status ParseImage(std::string_view bytes, ProgramImage* image) {
 
 Status CompileImage(const std::string& program_text, const CompileOptions& options,
                     ProgramImage* image, CompileTimings* timings) {
-  auto start = std::chrono::steady_clock::now();
-  KernelTreeRequest request;
-  request.btf_path = options.btf_path;
-  request.cache_root = options.cache_root;
-  request.program_text = program_text;
   KernelTree tree;
-  PT_RETURN_IF_ERROR(PrepareKernelTree(request, &tree));
-  timings->tree_seconds = SecondsSince(start);
-  timings->tree_from_cache = tree.from_cache;
-  timings->tree_path = tree.path;
+  PT_RETURN_IF_ERROR(PrepareTreeFor(program_text, options, &tree, timings));
 
   // The tree's key names the kernel (its BTF) and the types; the rest is
   // what else shapes the bytecode.
@@ -219,7 +211,7 @@ Status CompileImage(const std::string& program_text, const CompileOptions& optio
   std::string path = options.cache_root + "/image-" + HexKey(hash);
   timings->image_path = path;
 
-  start = std::chrono::steady_clock::now();
+  auto start = std::chrono::steady_clock::now();
   std::string bytes;
   if (ReadWholeFile(path, &bytes) && ParseImage(bytes, image).ok()) {
     timings->image_from_cache = true;
@@ -227,7 +219,7 @@ Status CompileImage(const std::string& program_text, const CompileOptions& optio
     return Status::Ok();
   }
   std::unique_ptr<CompiledModule> module;
-  PT_RETURN_IF_ERROR(Compile(program_text, options, &module));
+  PT_RETURN_IF_ERROR(CompileInTree(program_text, options, tree, *timings, &module));
   timings->compile_seconds = module->timings().compile_seconds;
   PT_RETURN_IF_ERROR(ExtractImage(*module, image));
   // A cache that cannot be written costs the next start its compile time,

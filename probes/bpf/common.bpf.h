@@ -29,10 +29,9 @@
   (__builtin_offsetof(type, last) + sizeof(((type *)0)->last) - __builtin_offsetof(type, first))
 #define PT_READ_SPAN(dst, ptr, first, last) \
   bpf_probe_read_kernel((void *)(dst), PT_SPAN_BYTES(typeof(*(ptr)), first, last), &(ptr)->first)
-#define PT_SPAN_FIELD(buf, type, first, field)                      \
-  (*(typeof(((type *)0)->field) *)((char *)(buf) +                  \
-                                    __builtin_offsetof(type, field) - \
-                                    __builtin_offsetof(type, first)))
+#define PT_SPAN_FIELD(buf, type, first, field)                                       \
+  (*(typeof(((type *)0)->field) *)((char *)(buf) + __builtin_offsetof(type, field) - \
+                                   __builtin_offsetof(type, first)))
 
 /* The address of a field, computed without reading kernel memory. */
 #define PT_MEMBER_PTR(ptr, field) (&(ptr)->field)
@@ -98,14 +97,16 @@ static __always_inline void pt_emit(void *ctx, void *record, u32 size) {
   u64 *emitted = pt_counters.lookup(&emitted_key);
   u64 wakeup = BPF_RB_FORCE_WAKEUP;
   if (emitted && ((*emitted + 1) & (PT_RING_WAKEUP_BATCH - 1)) != 0) wakeup = BPF_RB_NO_WAKEUP;
-  int rc = pt_events.ringbuf_output(record, size, wakeup);
+  if (pt_events.ringbuf_output(record, size, wakeup) < 0)
+    pt_count(PT_COUNTER_OUTPUT_FAILED);
+  else if (emitted) /* the counter the batch is taken from: no second lookup */
+    *emitted += 1;
 #else
-  int rc = pt_events.perf_submit(ctx, record, size);
-#endif
-  if (rc < 0)
+  if (pt_events.perf_submit(ctx, record, size) < 0)
     pt_count(PT_COUNTER_OUTPUT_FAILED);
   else
     pt_count(PT_COUNTER_EMITTED);
+#endif
 }
 
 static __always_inline void pt_ref(struct pt_prov *p, struct pt_node_ref *ref) {
