@@ -24,7 +24,7 @@ namespace {
 
 // Bump when the generated tree's content changes for the same inputs, so
 // stale caches are not reused.
-constexpr int kBuilderVersion = 4;
+constexpr int kBuilderVersion = 5;
 
 // Typedefs BPF C commonly uses without naming them as struct/union/enum.
 constexpr const char* kBaseTypedefs[] = {
@@ -186,6 +186,7 @@ struct DumpedTypes {
   std::string main;
   int roots = 0;
   std::string signatures;  // PT_BTF_ARGC_<function> defines
+  std::string fields;      // PT_HAS_FIELD_<struct>__<member> defines
 };
 
 // How many parameters the kernel function `name` takes, by its BTF; -1 if
@@ -213,8 +214,39 @@ std::string SignatureDefines(const struct btf* btf, const std::vector<std::strin
   return out;
 }
 
+// Whether the struct or union type `id` has a member `member`, directly or
+// inside an anonymous struct or union member (as C sees it).
+bool HasMember(const struct btf* btf, uint32_t id, const std::string& member, int depth = 0) {
+  const struct btf_type* t = btf__type_by_id(btf, id);
+  while (t != nullptr && (btf_is_typedef(t) || btf_is_mod(t))) t = btf__type_by_id(btf, t->type);
+  if (t == nullptr || !btf_is_composite(t) || depth > 8) return false;
+  const struct btf_member* m = btf_members(t);
+  for (int i = 0; i < btf_vlen(t); ++i, ++m) {
+    const char* name = btf__name_by_offset(btf, m->name_off);
+    if (name != nullptr && member == name) return true;
+    if ((name == nullptr || *name == '\0') && HasMember(btf, m->type, member, depth + 1)) return true;
+  }
+  return false;
+}
+
+// Kernels rename and replace fields (cgroup::ancestor_ids became
+// ancestors; dentry::d_subdirs became d_children): the program asks with
+// PT_HAS_FIELD(struct, member) and the tree answers by BTF, so the program
+// text adapts to the kernel's types, never to a version number.
+std::string FieldDefines(const struct btf* btf, const std::vector<FieldQuery>& fields) {
+  std::string out = "#define PT_HAS_FIELD(s, m) PT_HAS_FIELD_##s##__##m\n";
+  for (const FieldQuery& f : fields) {
+    int id = btf__find_by_name_kind(btf, f.type.c_str(), BTF_KIND_STRUCT);
+    if (id < 0) id = btf__find_by_name_kind(btf, f.type.c_str(), BTF_KIND_UNION);
+    bool has = id > 0 && HasMember(btf, static_cast<uint32_t>(id), f.member);
+    out += "#define PT_HAS_FIELD_" + f.type + "__" + f.member + (has ? " 1\n" : " 0\n");
+  }
+  return out;
+}
+
 Status DumpTypes(const std::string& btf_path, const std::vector<std::string>& names,
-                 const std::vector<std::string>& hooks, DumpedTypes* dumped) {
+                 const std::vector<std::string>& hooks, const std::vector<FieldQuery>& fields,
+                 DumpedTypes* dumped) {
   struct btf* btf = btf__parse(btf_path.c_str(), nullptr);
   if (btf == nullptr) {
     return Unsupported("cannot parse kernel BTF " + btf_path + ": " + strerror(errno),
@@ -251,6 +283,7 @@ Status DumpTypes(const std::string& btf_path, const std::vector<std::string>& na
   if (status.ok()) dump_all(uapi, &discarded, nullptr);
   if (status.ok()) dump_all(names, &dumped->main, &dumped->roots);
   dumped->signatures = SignatureDefines(btf, hooks);
+  dumped->fields = FieldDefines(btf, fields);
   btf_dump__free(dump);
   btf__free(btf);
   return status;
@@ -280,7 +313,8 @@ Status WriteTree(const std::string& dir, const DumpedTypes& types, const std::st
   PT_RETURN_IF_ERROR(WriteNewFile(dir + "/include/provtrace/vmlinux.h",
                                   "#ifndef PROVTRACE_VMLINUX_H\n#define PROVTRACE_VMLINUX_H\n"
                                   "#include <provtrace/vmlinux_base.h>\n" +
-                                      types.main + "\n" + types.signatures + "#endif\n"));
+                                      types.main + "\n" + types.signatures + types.fields +
+                                      "#endif\n"));
   // BCC force-includes kconfig.h; helpers.h refuses to build without
   // CONFIG_BPF_SYSCALL, and x86-64 kernels since 4.17 wrap syscalls.
   PT_RETURN_IF_ERROR(WriteNewFile(dir + "/include/linux/kconfig.h",
@@ -333,6 +367,19 @@ std::vector<std::string> ReferencedHookNames(const std::string& program_text) {
   return std::vector<std::string>(names.begin(), names.end());
 }
 
+std::vector<FieldQuery> ReferencedFieldQueries(const std::string& program_text) {
+  std::set<std::pair<std::string, std::string>> queries;
+  static const std::regex kFieldRef(
+      R"(\bPT_HAS_FIELD\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*,\s*([A-Za-z_][A-Za-z0-9_]*)\s*\))");
+  for (auto it = std::sregex_iterator(program_text.begin(), program_text.end(), kFieldRef);
+       it != std::sregex_iterator(); ++it) {
+    queries.insert({(*it)[1].str(), (*it)[2].str()});
+  }
+  std::vector<FieldQuery> out;
+  for (const auto& [type, member] : queries) out.push_back({type, member});
+  return out;
+}
+
 std::vector<std::string> KernelTreeCflags() { return {"-ffine-grained-bitfield-accesses"}; }
 
 Status PrepareKernelTree(const KernelTreeRequest& request, KernelTree* tree) {
@@ -359,8 +406,9 @@ Status PrepareKernelTree(const KernelTreeRequest& request, KernelTree* tree) {
 
   std::vector<std::string> names = ReferencedTypeNames(request.program_text);
   std::vector<std::string> hooks = ReferencedHookNames(request.program_text);
+  std::vector<FieldQuery> fields = ReferencedFieldQueries(request.program_text);
   DumpedTypes types;
-  PT_RETURN_IF_ERROR(DumpTypes(request.btf_path, names, hooks, &types));
+  PT_RETURN_IF_ERROR(DumpTypes(request.btf_path, names, hooks, fields, &types));
   tree->dumped_types = types.roots;
 
   // Build aside and rename into place, so a concurrent or interrupted start

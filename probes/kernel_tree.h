@@ -41,6 +41,14 @@ std::vector<std::string> ReferencedTypeNames(const std::string& program_text);
 // kernel's security_x function by BTF (-1: no such function).
 std::vector<std::string> ReferencedHookNames(const std::string& program_text);
 
+// A struct member the program asks about: PT_HAS_FIELD(type, member) in
+// the text becomes a define of 1 or 0, by the kernel's BTF.
+struct FieldQuery {
+  std::string type;
+  std::string member;
+};
+std::vector<FieldQuery> ReferencedFieldQueries(const std::string& program_text);
+
 // The extra flags BCC must compile with for the tree's layouts to match the
 // kernel's (bcc issue 4890: without fine-grained bitfield accesses, clang's
 // layout of `long: 64` padding runs after bitfields shifts later members).

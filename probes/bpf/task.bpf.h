@@ -39,10 +39,17 @@ static __always_inline int pt_task_in_cgroup(struct task_struct *task, u64 cgrou
 #pragma clang loop unroll(disable)
   for (int i = 0; i < PT_CGROUP_DEPTH; i++) {
     if (i > level) break;
+#if PT_HAS_FIELD(cgroup, ancestors)
     struct cgroup *ancestor = 0;
     bpf_probe_read_kernel(&ancestor, sizeof(ancestor), PT_MEMBER_PTR(cgrp, ancestors[i]));
     struct kernfs_node *kn = ancestor ? PT_READ(ancestor, kn) : 0;
     if (kn && PT_READ(kn, id) == cgroup_id) return 1;
+#else
+    /* Before 6.1 a cgroup kept its ancestors' ids, not the ancestors. */
+    u64 id = 0;
+    bpf_probe_read_kernel(&id, sizeof(id), PT_MEMBER_PTR(cgrp, ancestor_ids[i]));
+    if (id == cgroup_id) return 1;
+#endif
   }
   return 0;
 }

@@ -30,7 +30,7 @@ std::string Slurp(const std::string& path) {
 std::set<std::string> ListedFields() {
   std::set<std::string> fields;
   std::string def(EmbeddedFileContent("probes/bpf/kernel_fields.def"));
-  std::regex entry(R"(PT_KERNEL_FIELD\((\w+),\s*([\w.]+)\))");
+  std::regex entry(R"(PT_KERNEL_FIELD(?:_OPTIONAL)?\((\w+),\s*([\w.]+)\))");
   for (auto it = std::sregex_iterator(def.begin(), def.end(), entry); it != std::sregex_iterator();
        ++it) {
     fields.insert((*it)[2].str());
