@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
   options.floor = true;
   std::unique_ptr<probes::ProbeSession> session;
   status = probes::ProbeSession::Open(options, &session);
+  if (status.ok()) status = session->Attach();
   if (!status.ok()) {
     fprintf(stderr, "floor: %s\n", status.ToString().c_str());
     return 1;

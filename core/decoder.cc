@@ -126,6 +126,18 @@ DecodeError DecodeRecord(const void* data, size_t available, DecodedRecord* out)
     case PT_KIND_RELATION:
       out->kind = DecodedRecord::Kind::kRelation;
       return DecodeRelation(bytes, hdr, &out->relation);
+    case PT_KIND_LOST: {
+      out->kind = DecodedRecord::Kind::kLost;
+      if (hdr.size < sizeof(pt_lost_record)) return DecodeError::kBodyTooShort;
+      pt_lost_record lost;
+      memcpy(&lost, bytes, sizeof(lost));
+      out->lost = Lost();
+      out->lost.source = LostSource::kBpfOutput;
+      out->lost.count = lost.count;
+      out->lost.cpu = static_cast<int>(lost.cpu);
+      out->lost.time_ns = hdr.time_ns;
+      return DecodeError::kNone;
+    }
     default:
       return DecodeError::kUnknownKind;
   }

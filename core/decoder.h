@@ -24,9 +24,10 @@ enum class DecodeError {
 std::string_view DecodeErrorText(DecodeError error);
 
 struct DecodedRecord {
-  enum class Kind { kNode, kRelation } kind = Kind::kNode;
+  enum class Kind { kNode, kRelation, kLost } kind = Kind::kNode;
   Node node;
   Relation relation;
+  Lost lost;  // kLost: a loss the BPF side marked in the stream (source kBpfOutput)
   size_t size = 0;  // bytes the record occupies (its header's size field)
 };
 

@@ -1,5 +1,9 @@
 #include "core/pipeline.h"
 
+#include <cstring>
+
+#include "core/record.h"
+
 namespace provtrace {
 
 void Pipeline::Fail(Status status) {
@@ -18,6 +22,11 @@ Status Pipeline::Begin(const CaptureInfo& info) {
 }
 
 void Pipeline::OnRawRecord(const void* data, size_t size) {
+  pt_record_header hdr;
+  if (size >= sizeof(hdr)) {
+    memcpy(&hdr, data, sizeof(hdr));
+    if (hdr.kind == PT_KIND_LOST) return OnLostRecord(data, size);
+  }
   ++stats_.records_received;
   if (!status_.ok()) return;
   std::string_view raw(static_cast<const char*>(data), size);
@@ -42,7 +51,7 @@ void Pipeline::OnRawRecord(const void* data, size_t size) {
       Status s = sink->OnNode(scratch_.node);
       if (!s.ok()) return Fail(s);
     }
-  } else {
+  } else if (scratch_.kind == DecodedRecord::Kind::kRelation) {
     ++stats_.relations;
     if (filter_ != nullptr && !filter_->KeepRelation(scratch_.relation)) {
       ++stats_.records_filtered;
@@ -55,6 +64,18 @@ void Pipeline::OnRawRecord(const void* data, size_t size) {
       if (!s.ok()) return Fail(s);
     }
   }
+}
+
+// A ring buffer's loss, marked in the stream by the BPF side.
+void Pipeline::OnLostRecord(const void* data, size_t size) {
+  DecodedRecord record;
+  if (DecodeRecord(data, size, &record) != DecodeError::kNone ||
+      record.kind != DecodedRecord::Kind::kLost) {
+    ++stats_.records_received;
+    ++stats_.records_bad;
+    return;
+  }
+  OnLost(record.lost);
 }
 
 void Pipeline::OnLost(const Lost& lost) {

@@ -39,6 +39,7 @@ class Pipeline : public RecordHandler {
 
  private:
   void Fail(Status status);
+  void OnLostRecord(const void* data, size_t size);
 
   std::vector<RecordSink*> sinks_;
   Filter* filter_ = nullptr;

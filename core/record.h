@@ -21,7 +21,7 @@
 #include <linux/types.h>
 #endif
 
-#define PT_RECORD_SCHEMA_VERSION 1
+#define PT_RECORD_SCHEMA_VERSION 2
 
 #define PT_COMM_LEN 16
 /* Longest path a record carries, terminating NUL included. */
@@ -31,6 +31,10 @@
 enum pt_record_kind {
   PT_KIND_NODE = 1,
   PT_KIND_RELATION = 2,
+  /* Records this CPU could not hand over since its last lost record (the
+   * ring buffer transport; perf buffers report their own): it sits in the
+   * stream where the gap is. */
+  PT_KIND_LOST = 3,
 };
 
 /* Node types (CamFlow's names: see core/type_names.cc). Never reuse a value. */
@@ -196,6 +200,14 @@ struct pt_path_node {
   /* char path[path_len + 1]; */
 };
 
+/* PT_KIND_LOST: the header's type and flags are 0. */
+struct pt_lost_record {
+  struct pt_record_header hdr;
+  __u64 count; /* records lost on this CPU just before this one */
+  __u32 cpu;
+  __u32 pad;
+};
+
 /* Every relation record. from is where information comes from (CamFlow's
  * sender), to is where it goes. flags: clone flags (clone), open flags
  * (open), prot (mmap), mode (inode_create), access mask (perm_check). */
@@ -210,13 +222,23 @@ struct pt_relation {
 
 /* Per-CPU counters the BPF side keeps; user space sums them over CPUs. */
 enum pt_counter {
-  PT_COUNTER_EMITTED = 0,       /* records handed to the transport */
-  PT_COUNTER_OUTPUT_FAILED = 1, /* records the transport refused (lost) */
-  PT_COUNTER_STATE_FULL = 2,    /* per-object state inserts that failed */
+  PT_COUNTER_EMITTED = 0, /* records handed to the transport */
+  /* Records lost: refused by the transport, or withheld because a node
+   * they name could not be handed over (a relation never names a node the
+   * stream lacks). */
+  PT_COUNTER_OUTPUT_FAILED = 1,
+  PT_COUNTER_STATE_FULL = 2, /* per-object state inserts that failed */
   PT_COUNTER_PATH_TRUNCATED = 3,
-  PT_COUNTER_COMPRESSED = 4, /* relations dropped by edge compression */
-  PT_COUNTER_UNRESOLVED = 5, /* path-based calls on unknown inodes */
+  PT_COUNTER_COMPRESSED = 4,    /* relations dropped by edge compression */
+  PT_COUNTER_UNRESOLVED = 5,    /* path-based calls on unknown inodes */
+  PT_COUNTER_LOSS_REPORTED = 6, /* of OUTPUT_FAILED, put in the stream as PT_KIND_LOST */
+  PT_COUNTER_REDESCRIBED = 7,   /* nodes emitted again after their first emission failed */
   PT_COUNTER_MAX
+};
+
+/* The value of the one slot of the per-CPU array pt_counters. */
+struct pt_cpu_counters {
+  __u64 count[PT_COUNTER_MAX];
 };
 
 /* The BPF programs' settings, written by user space before attaching. */

@@ -17,6 +17,14 @@ class RecordHandler {
   // One raw record as received; `data` is valid only during the call.
   virtual void OnRawRecord(const void* data, size_t size) = 0;
   virtual void OnLost(const Lost& lost) = 0;
+  // A record of one of the source's lanes (a CPU's perf buffer): records
+  // of one lane arrive in the order they were stamped.
+  virtual void OnLaneRecord(int lane, const void* data, size_t size) {
+    OnRawRecord(data, size);
+  }
+  // Every record stamped (CLOCK_BOOTTIME) before watermark_ns has been
+  // delivered.
+  virtual void OnDrained(uint64_t watermark_ns) {}
 };
 
 class RecordSource {

@@ -17,6 +17,9 @@ std::string Stats::Summary() const {
       << "lost, perf notified:     " << lost_perf_notified << "\n"
       << "state inserts failed:    " << bpf_state_full << "\n"
       << "paths truncated:         " << bpf_path_truncated << "\n"
+      << "nodes described again:   " << bpf_redescribed << "\n"
+      << "records out of order:    " << records_late << "\n"
+      << "reorder window peak:     " << reorder_peak_held << " records\n"
       << "bytes written:           " << bytes_written << "\n";
   if (peak_rss_kib > 0) out << "peak RSS (KiB):          " << peak_rss_kib << "\n";
   return out.str();

@@ -24,6 +24,10 @@ struct Stats {
   uint64_t bpf_output_failed = 0;  // records the kernel could not hand over
   uint64_t bpf_state_full = 0;     // per-object state that could not be stored
   uint64_t bpf_path_truncated = 0;
+  uint64_t bpf_redescribed = 0;  // nodes emitted again after a loss
+  // The reorder window (core/reorder.h).
+  uint64_t records_late = 0;  // arrived after later records had gone out
+  uint64_t reorder_peak_held = 0;
   // Output.
   uint64_t bytes_written = 0;
   // The process.

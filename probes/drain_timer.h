@@ -5,9 +5,29 @@
 #ifndef PROVTRACE_PROBES_DRAIN_TIMER_H_
 #define PROVTRACE_PROBES_DRAIN_TIMER_H_
 
+#include <time.h>
+
 #include <chrono>
+#include <cstdint>
 
 namespace provtrace::probes {
+
+// A BPF program stamps a record (CLOCK_BOOTTIME) a few microseconds before
+// it hands it over. After a transport has read all its buffers, every
+// record stamped more than this before the read began has arrived: the
+// reorder window's watermark (core/reorder.h). Generous, for a virtual CPU
+// the hypervisor stops in between.
+constexpr uint64_t kInFlightMarginNs = 50'000'000;
+
+inline uint64_t BootTimeNs() {
+  struct timespec now;
+  clock_gettime(CLOCK_BOOTTIME, &now);
+  return static_cast<uint64_t>(now.tv_sec) * 1000000000ULL + static_cast<uint64_t>(now.tv_nsec);
+}
+
+inline uint64_t WatermarkBefore(uint64_t read_started_ns) {
+  return read_started_ns > kInFlightMarginNs ? read_started_ns - kInFlightMarginNs : 0;
+}
 
 class DrainTimer {
  public:

@@ -24,7 +24,7 @@ namespace {
 
 // Bump when the generated tree's content changes for the same inputs, so
 // stale caches are not reused.
-constexpr int kBuilderVersion = 5;
+constexpr int kBuilderVersion = 6;
 
 // Typedefs BPF C commonly uses without naming them as struct/union/enum.
 constexpr const char* kBaseTypedefs[] = {
@@ -224,7 +224,8 @@ bool HasMember(const struct btf* btf, uint32_t id, const std::string& member, in
   for (int i = 0; i < btf_vlen(t); ++i, ++m) {
     const char* name = btf__name_by_offset(btf, m->name_off);
     if (name != nullptr && member == name) return true;
-    if ((name == nullptr || *name == '\0') && HasMember(btf, m->type, member, depth + 1)) return true;
+    if ((name == nullptr || *name == '\0') && HasMember(btf, m->type, member, depth + 1))
+      return true;
   }
   return false;
 }
@@ -244,9 +245,49 @@ std::string FieldDefines(const struct btf* btf, const std::vector<FieldQuery>& f
   return out;
 }
 
+// The value of enumerator `name` in any of the kernel's enums, if BTF has
+// it (some kernel constants are enumerators on one kernel and #defines,
+// invisible to BTF, on another).
+bool EnumeratorValue(const struct btf* btf, const std::string& name, long long* value) {
+  uint32_t types = btf__type_cnt(btf);
+  for (uint32_t id = 1; id < types; ++id) {
+    const struct btf_type* t = btf__type_by_id(btf, id);
+    if (btf_is_enum(t)) {
+      const struct btf_enum* e = btf_enum(t);
+      for (int i = 0; i < btf_vlen(t); ++i, ++e) {
+        if (name == btf__name_by_offset(btf, e->name_off)) {
+          *value = e->val;
+          return true;
+        }
+      }
+    } else if (btf_is_enum64(t)) {
+      const struct btf_enum64* e = btf_enum64(t);
+      for (int i = 0; i < btf_vlen(t); ++i, ++e) {
+        if (name == btf__name_by_offset(btf, e->name_off)) {
+          *value = static_cast<long long>(btf_enum64_value(e));
+          return true;
+        }
+      }
+    }
+  }
+  return false;
+}
+
+// PT_ENUM_VALUE(NAME, FALLBACK): the kernel's value of enumerator NAME by
+// BTF, else FALLBACK (the value a kernel that #defines it uses).
+std::string EnumDefines(const struct btf* btf, const std::vector<FieldQuery>& enums) {
+  std::string out = "#define PT_ENUM_VALUE(n, fallback) PT_ENUM_VALUE_##n\n";
+  for (const FieldQuery& e : enums) {
+    long long value = 0;
+    std::string text = EnumeratorValue(btf, e.type, &value) ? std::to_string(value) : e.member;
+    out += "#define PT_ENUM_VALUE_" + e.type + " (" + text + ")\n";
+  }
+  return out;
+}
+
 Status DumpTypes(const std::string& btf_path, const std::vector<std::string>& names,
                  const std::vector<std::string>& hooks, const std::vector<FieldQuery>& fields,
-                 DumpedTypes* dumped) {
+                 const std::vector<FieldQuery>& enums, DumpedTypes* dumped) {
   struct btf* btf = btf__parse(btf_path.c_str(), nullptr);
   if (btf == nullptr) {
     return Unsupported("cannot parse kernel BTF " + btf_path + ": " + strerror(errno),
@@ -283,7 +324,7 @@ Status DumpTypes(const std::string& btf_path, const std::vector<std::string>& na
   if (status.ok()) dump_all(uapi, &discarded, nullptr);
   if (status.ok()) dump_all(names, &dumped->main, &dumped->roots);
   dumped->signatures = SignatureDefines(btf, hooks);
-  dumped->fields = FieldDefines(btf, fields);
+  dumped->fields = FieldDefines(btf, fields) + EnumDefines(btf, enums);
   btf_dump__free(dump);
   btf__free(btf);
   return status;
@@ -380,6 +421,19 @@ std::vector<FieldQuery> ReferencedFieldQueries(const std::string& program_text) 
   return out;
 }
 
+std::vector<FieldQuery> ReferencedEnumQueries(const std::string& program_text) {
+  std::set<std::pair<std::string, std::string>> queries;
+  static const std::regex kEnumRef(
+      R"(\bPT_ENUM_VALUE\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*,\s*([0-9A-Fa-fx]+)\s*\))");
+  for (auto it = std::sregex_iterator(program_text.begin(), program_text.end(), kEnumRef);
+       it != std::sregex_iterator(); ++it) {
+    queries.insert({(*it)[1].str(), (*it)[2].str()});
+  }
+  std::vector<FieldQuery> out;
+  for (const auto& [name, fallback] : queries) out.push_back({name, fallback});
+  return out;
+}
+
 std::vector<std::string> KernelTreeCflags() { return {"-ffine-grained-bitfield-accesses"}; }
 
 Status PrepareKernelTree(const KernelTreeRequest& request, KernelTree* tree) {
@@ -407,8 +461,9 @@ Status PrepareKernelTree(const KernelTreeRequest& request, KernelTree* tree) {
   std::vector<std::string> names = ReferencedTypeNames(request.program_text);
   std::vector<std::string> hooks = ReferencedHookNames(request.program_text);
   std::vector<FieldQuery> fields = ReferencedFieldQueries(request.program_text);
+  std::vector<FieldQuery> enums = ReferencedEnumQueries(request.program_text);
   DumpedTypes types;
-  PT_RETURN_IF_ERROR(DumpTypes(request.btf_path, names, hooks, fields, &types));
+  PT_RETURN_IF_ERROR(DumpTypes(request.btf_path, names, hooks, fields, enums, &types));
   tree->dumped_types = types.roots;
 
   // Build aside and rename into place, so a concurrent or interrupted start

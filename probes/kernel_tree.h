@@ -48,6 +48,9 @@ struct FieldQuery {
   std::string member;
 };
 std::vector<FieldQuery> ReferencedFieldQueries(const std::string& program_text);
+// PT_ENUM_VALUE(NAME, FALLBACK) in the text: type holds NAME, member the
+// fallback; the tree defines the kernel's value of enumerator NAME by BTF.
+std::vector<FieldQuery> ReferencedEnumQueries(const std::string& program_text);
 
 // The extra flags BCC must compile with for the tree's layouts to match the
 // kernel's (bcc issue 4890: without fine-grained bitfield accesses, clang's

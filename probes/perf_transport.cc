@@ -34,7 +34,7 @@ std::vector<int> OnlineCpus() {
 
 void PerfTransport::OnSample(void* cookie, void* data, int size) {
   auto* reader = static_cast<CpuReader*>(cookie);
-  reader->transport->handler_->OnRawRecord(data, static_cast<size_t>(size));
+  reader->transport->handler_->OnLaneRecord(reader->cpu, data, static_cast<size_t>(size));
 }
 
 void PerfTransport::OnLostSamples(void* cookie, uint64_t count) {
@@ -43,10 +43,7 @@ void PerfTransport::OnLostSamples(void* cookie, uint64_t count) {
   lost.source = LostSource::kPerfBuffer;
   lost.count = count;
   lost.cpu = reader->cpu;
-  struct timespec now;
-  clock_gettime(CLOCK_BOOTTIME, &now);
-  lost.time_ns =
-      static_cast<uint64_t>(now.tv_sec) * 1000000000ULL + static_cast<uint64_t>(now.tv_nsec);
+  lost.time_ns = BootTimeNs();
   reader->transport->handler_->OnLost(lost);
 }
 
@@ -101,13 +98,17 @@ Status PerfTransport::Poll(int timeout_ms) {
   if (rc < 0 && errno != EINTR) {
     return IoError(std::string("reading the perf buffers failed: ") + strerror(errno));
   }
-  // Records short of a wakeup batch wait in the buffers: fetch them.
-  if (drain_timer_.Due()) return Drain();
+  // Records short of a wakeup batch wait in the buffers: fetch them. And
+  // after any wakeup, read every CPU's buffer, so the stream can go out in
+  // time order up to now (the reorder window's watermark).
+  if (rc > 0 || drain_timer_.Due()) return Drain();
   return Status::Ok();
 }
 
 Status PerfTransport::Drain() {
+  uint64_t started = BootTimeNs();
   perf_reader_consume(static_cast<int>(readers_.size()), readers_.data());
+  handler_->OnDrained(WatermarkBefore(started));
   return Status::Ok();
 }
 

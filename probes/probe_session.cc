@@ -69,7 +69,7 @@ Status ProbeSession::Open(const SessionOptions& options, std::unique_ptr<ProbeSe
   session->btf_path_ = options.btf_path;
   PT_RETURN_IF_ERROR(CreateImageMaps(session->image_, &session->map_fds_));
   if (!options.floor) PT_RETURN_IF_ERROR(session->Configure(options));
-  PT_RETURN_IF_ERROR(session->LoadAndAttach(options));
+  PT_RETURN_IF_ERROR(session->Load(options));
   *out = std::move(session);
   return Status::Ok();
 }
@@ -109,7 +109,7 @@ Status ProbeSession::Configure(const SessionOptions& options) {
   return Status::Ok();
 }
 
-Status ProbeSession::LoadAndAttach(const SessionOptions& options) {
+Status ProbeSession::Load(const SessionOptions& options) {
   auto start = std::chrono::steady_clock::now();
   std::vector<ProgramSpec> specs;
   std::vector<LoadTarget> targets;
@@ -150,7 +150,6 @@ Status ProbeSession::LoadAndAttach(const SessionOptions& options) {
   for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker);
   worker();
   for (std::thread& t : pool) t.join();
-  std::vector<std::pair<ProgramSpec, int>> loaded;
   for (size_t i = 0; i < specs.size(); ++i) {
     if (fds[i] >= 0) prog_fds_.push_back(fds[i]);
   }
@@ -160,12 +159,49 @@ Status ProbeSession::LoadAndAttach(const SessionOptions& options) {
       warnings_.push_back(specs[i].target + ": not loaded (" + statuses[i].cause() + ")");
       continue;
     }
-    loaded.emplace_back(specs[i], fds[i]);
+    loaded_.emplace_back(specs[i], fds[i]);
+  }
+  // For WaitForRunningPrograms: updating a map of maps makes the kernel
+  // wait for an RCU grace period, which every running program ends within.
+  int inner = bpf_map_create(BPF_MAP_TYPE_ARRAY, "pt_sync_inner", 4, 4, 1, nullptr);
+  if (inner < 0) return InternalError(std::string("cannot create a BPF map: ") + strerror(errno));
+  LIBBPF_OPTS(bpf_map_create_opts, outer_opts, .inner_map_fd = static_cast<__u32>(inner));
+  sync_map_fd_ = bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, "pt_sync", 4, 4, 1, &outer_opts);
+  sync_inner_fd_ = inner;
+  if (sync_map_fd_ < 0) {
+    return InternalError(std::string("cannot create a BPF map of maps: ") + strerror(errno));
   }
   timings_.load_seconds = SecondsSince(start);
+  return Status::Ok();
+}
 
-  start = std::chrono::steady_clock::now();
-  for (const auto& [spec, fd] : loaded) {
+Status ProbeSession::WaitForRunningPrograms() {
+  uint32_t zero = 0;
+  if (bpf_map_update_elem(sync_map_fd_, &zero, &sync_inner_fd_, BPF_ANY) != 0) {
+    return InternalError(std::string("cannot wait for running BPF programs: ") + strerror(errno));
+  }
+  return Status::Ok();
+}
+
+Status ProbeSession::Detach() {
+  if (!attached_) return Status::Ok();
+  attached_ = false;
+  for (int fd : link_fds_) close(fd);
+  link_fds_.clear();
+  for (int fd : perf_event_fds_) bpf_close_perf_event_fd(fd);
+  perf_event_fds_.clear();
+  for (const std::string& event : kprobe_events_) {
+    CaptureStderr([&] { bpf_detach_kprobe(event.c_str()); });
+  }
+  kprobe_events_.clear();
+  return WaitForRunningPrograms();
+}
+
+Status ProbeSession::Attach() {
+  if (attached_) return Status::Ok();
+  attached_ = true;
+  auto start = std::chrono::steady_clock::now();
+  for (const auto& [spec, fd] : loaded_) {
     int attached = -1;
     int err = 0;
     switch (spec.attach) {
@@ -222,6 +258,8 @@ ProbeSession::~ProbeSession() {
   for (const std::string& event : kprobe_events_) {
     CaptureStderr([&] { bpf_detach_kprobe(event.c_str()); });
   }
+  if (sync_map_fd_ >= 0) close(sync_map_fd_);
+  if (sync_inner_fd_ >= 0) close(sync_inner_fd_);
   for (int fd : prog_fds_) close(fd);
   for (int fd : map_fds_) close(fd);
   if (vmlinux_btf_ != nullptr) btf__free(vmlinux_btf_);
@@ -253,33 +291,35 @@ Status ProbeSession::TargetFor(const ProgramSpec& spec, LoadTarget* target) {
   return Status::Ok();
 }
 
-Status ProbeSession::ReadCounters(Counters* counters) const {
+// The per-CPU counters: one struct per possible CPU.
+Status ProbeSession::ReadCpuCounters(std::vector<pt_cpu_counters>* per_cpu) const {
   int fd = MapFd("pt_counters");
   if (fd < 0) return InternalError("BPF program lacks pt_counters");
   int cpus = libbpf_num_possible_cpus();
   if (cpus <= 0) return InternalError("cannot count possible CPUs");
-  std::vector<uint64_t> values(static_cast<size_t>(cpus));
-  for (uint32_t i = 0; i < PT_COUNTER_MAX; ++i) {
-    if (bpf_map_lookup_elem(fd, &i, values.data()) != 0) {
-      return InternalError(std::string("cannot read BPF counters: ") + strerror(errno));
-    }
-    uint64_t sum = 0;
-    for (uint64_t v : values) sum += v;
-    (*counters)[i] = sum;
+  per_cpu->assign(static_cast<size_t>(cpus), pt_cpu_counters{});
+  uint32_t zero = 0;
+  if (bpf_map_lookup_elem(fd, &zero, per_cpu->data()) != 0) {
+    return InternalError(std::string("cannot read BPF counters: ") + strerror(errno));
+  }
+  return Status::Ok();
+}
+
+Status ProbeSession::ReadCounters(Counters* counters) const {
+  std::vector<pt_cpu_counters> per_cpu;
+  PT_RETURN_IF_ERROR(ReadCpuCounters(&per_cpu));
+  counters->fill(0);
+  for (const pt_cpu_counters& c : per_cpu) {
+    for (size_t i = 0; i < PT_COUNTER_MAX; ++i) (*counters)[i] += c.count[i];
   }
   return Status::Ok();
 }
 
 Status ProbeSession::ReadOutputFailuresPerCpu(std::vector<uint64_t>* per_cpu) const {
-  int fd = MapFd("pt_counters");
-  if (fd < 0) return InternalError("BPF program lacks pt_counters");
-  int cpus = libbpf_num_possible_cpus();
-  if (cpus <= 0) return InternalError("cannot count possible CPUs");
-  per_cpu->assign(static_cast<size_t>(cpus), 0);
-  uint32_t key = PT_COUNTER_OUTPUT_FAILED;
-  if (bpf_map_lookup_elem(fd, &key, per_cpu->data()) != 0) {
-    return InternalError(std::string("cannot read BPF counters: ") + strerror(errno));
-  }
+  std::vector<pt_cpu_counters> counters;
+  PT_RETURN_IF_ERROR(ReadCpuCounters(&counters));
+  per_cpu->clear();
+  for (const pt_cpu_counters& c : counters) per_cpu->push_back(c.count[PT_COUNTER_OUTPUT_FAILED]);
   return Status::Ok();
 }
 

@@ -53,7 +53,15 @@ using Counters = std::array<uint64_t, PT_COUNTER_MAX>;
 
 class ProbeSession {
  public:
+  // Compiles (or reads the cached image), creates the maps and loads the
+  // programs, without attaching them: nothing is recorded until Attach(),
+  // so a transport can be connected to pt_events first and no record is
+  // emitted that it could not take.
   static Status Open(const SessionOptions& options, std::unique_ptr<ProbeSession>* session);
+  Status Attach();
+  // Detaches every program and waits until none of them runs any more:
+  // after it, the counters and the buffers hold everything that was sent.
+  Status Detach();
   ~ProbeSession();
   ProbeSession(const ProbeSession&) = delete;
   ProbeSession& operator=(const ProbeSession&) = delete;
@@ -64,8 +72,9 @@ class ProbeSession {
 
   // The BPF side's counters, summed over CPUs.
   Status ReadCounters(Counters* counters) const;
-  // The BPF counter of records the transport refused, per CPU.
+  // The BPF counter of records lost (refused or withheld), per CPU.
   Status ReadOutputFailuresPerCpu(std::vector<uint64_t>* per_cpu) const;
+  Status ReadCpuCounters(std::vector<pt_cpu_counters>* per_cpu) const;
   // Entries in a hash map (tests use it to check state is freed).
   Status CountEntries(const std::string& map, size_t* count) const;
 
@@ -76,7 +85,8 @@ class ProbeSession {
  private:
   ProbeSession() = default;
   Status Configure(const SessionOptions& options);
-  Status LoadAndAttach(const SessionOptions& options);
+  Status Load(const SessionOptions& options);
+  Status WaitForRunningPrograms();
 
   // The program's attach point, as the kernel's loader needs it.
   Status TargetFor(const ProgramSpec& spec, LoadTarget* target);
@@ -86,6 +96,10 @@ class ProbeSession {
   struct btf* vmlinux_btf_ = nullptr;  // for LSM and fentry attach points
   std::string btf_path_;
   std::vector<int> prog_fds_;
+  std::vector<std::pair<ProgramSpec, int>> loaded_;  // attached by Attach()
+  bool attached_ = false;
+  int sync_map_fd_ = -1;  // a map of maps: updating it waits for running programs
+  int sync_inner_fd_ = -1;
   std::vector<int> link_fds_;
   std::vector<int> perf_event_fds_;
   std::vector<std::string> kprobe_events_;

@@ -33,6 +33,7 @@ std::vector<std::string> SourceFilesFor(Backend backend) {
       "probes/bpf/prov.bpf.h",   "probes/bpf/task.bpf.h", "probes/bpf/cred.bpf.h",
       "probes/bpf/inode.bpf.h",  "probes/bpf/ops.bpf.h",
   };
+  if (backend == Backend::kTracepoint) files.push_back("probes/bpf/resolve.bpf.h");
   files.push_back("probes/bpf/backend_" + std::string(BackendName(backend)) + ".bpf.c");
   if (backend != Backend::kTracepoint) files.push_back("probes/bpf/security_hooks.bpf.c");
   return files;
@@ -91,6 +92,18 @@ std::vector<ProgramSpec> ProgramsFor(Backend backend) {
           {"pt_sys_unlink", PT_SYS_UNLINK}, {"pt_sys_rename", PT_SYS_RENAME},
           {"pt_sys_link", PT_SYS_LINK},     {"pt_sys_mkdir", PT_SYS_MKDIR},
           {"pt_sys_access", PT_SYS_ACCESS}, {"pt_sys_copy", PT_SYS_COPY},
+          {"pt_sys_resolve_step", PT_SYS_RESOLVE_STEP},
+          {"pt_sys_setattr_resolved", PT_SYS_SETATTR_RESOLVED},
+          {"pt_sys_unlink_resolved", PT_SYS_UNLINK_RESOLVED},
+          {"pt_sys_rename_old_resolved", PT_SYS_RENAME_OLD_RESOLVED},
+          {"pt_sys_rename_new_resolved", PT_SYS_RENAME_NEW_RESOLVED},
+          {"pt_sys_link_new_resolved", PT_SYS_LINK_NEW_RESOLVED},
+          {"pt_sys_link_old_resolved", PT_SYS_LINK_OLD_RESOLVED},
+          {"pt_sys_mkdir_resolved", PT_SYS_MKDIR_RESOLVED},
+          {"pt_sys_access_resolved", PT_SYS_ACCESS_RESOLVED},
+          {"pt_sys_rename_moved", PT_SYS_RENAME_MOVED},
+          {"pt_sys_rename_replaced", PT_SYS_RENAME_REPLACED},
+          {"pt_sys_remember_names", PT_SYS_REMEMBER_NAMES},
       };
       for (const auto& [function, index] : handlers) {
         programs.push_back({function, AttachKind::kTailCall, "pt_sys_handlers", true, index});
@@ -112,6 +125,8 @@ std::string ProgramText(Backend backend, const ProgramOptions& options) {
             std::to_string(options.ring_wakeup_batch) + "\n";
   }
   if (options.all_flows) text += "#define PT_ALL_FLOWS 1\n";
+  // Only the tracepoint backend sees paths instead of objects.
+  if (backend == Backend::kTracepoint) text += "#define PT_RESOLVE_NAMES 1\n";
   for (const std::string& file : SourceFilesFor(backend)) {
     // #line keeps compiler diagnostics pointing at the real source file.
     text += "#line 1 \"" + file + "\"\n";

@@ -37,13 +37,17 @@ Status RingTransport::Poll(int timeout_ms) {
   if (rc < 0 && rc != -EINTR) {
     return IoError(std::string("reading the ring buffer failed: ") + strerror(-rc));
   }
-  // Records short of a wakeup batch wait in the ring: fetch them.
-  if (drain_timer_.Due()) return Drain();
+  // Records short of a wakeup batch wait in the ring: fetch them. And
+  // after any wakeup, read the ring to its end, so the stream can go out in
+  // time order up to now (the reorder window's watermark).
+  if (rc > 0 || drain_timer_.Due()) return Drain();
   return Status::Ok();
 }
 
 Status RingTransport::Drain() {
+  uint64_t started = BootTimeNs();
   bpf_consume_ringbuf(ring_);
+  handler_->OnDrained(WatermarkBefore(started));
   return Status::Ok();
 }
 

@@ -47,7 +47,7 @@
  * returns (plus one, so that 0 never names anything) is the id, so no id
  * is ever handed out twice. */
 BPF_ARRAY(pt_next_id, u64, 1);
-BPF_PERCPU_ARRAY(pt_counters, u64, PT_COUNTER_MAX);
+BPF_PERCPU_ARRAY(pt_counters, struct pt_cpu_counters, 1);
 BPF_ARRAY(pt_settings, struct pt_config, 1);
 /* Thread ids user space marks as roots of a scoped capture (-- COMMAND). */
 BPF_HASH(pt_scope_roots, u32, u8, 64);
@@ -59,9 +59,14 @@ BPF_RINGBUF_OUTPUT(pt_events, PT_RING_PAGES);
 BPF_PERF_OUTPUT(pt_events);
 #endif
 
+static __always_inline struct pt_cpu_counters *pt_cpu_counters(void) {
+  int zero = 0;
+  return pt_counters.lookup(&zero);
+}
+
 static __always_inline void pt_count(u32 counter) {
-  u64 *value = pt_counters.lookup(&counter);
-  if (value) *value += 1;
+  struct pt_cpu_counters *c = pt_cpu_counters();
+  if (c) c->count[counter] += 1;
 }
 
 static __always_inline u64 pt_new_id(void) {
@@ -85,29 +90,47 @@ static __always_inline void pt_header(struct pt_record_header *hdr, u16 kind, u1
   hdr->time_ns = bpf_ktime_get_boot_ns();
 }
 
-/* Hands one record to the transport; a refusal is a lost record, counted
- * so user space can report it (perf and ring buffers alike). */
-static __always_inline void pt_emit(void *ctx, void *record, u32 size) {
+/* Hands one record to the transport; returns 0 when it took it. A refusal
+ * is a lost record, counted so user space can report it (perf and ring
+ * buffers alike). One counter lookup per record: the counters are one
+ * per-CPU struct. */
+static __always_inline int pt_emit(void *ctx, void *record, u32 size) {
+  struct pt_cpu_counters *c = pt_cpu_counters();
+  if (!c) return -1; /* cannot happen: array slots always exist */
 #ifdef PT_TRANSPORT_RING
+  /* A ring buffer reports no losses of its own: the first record this CPU
+   * hands over after a loss is preceded by a lost record, so the gap is
+   * marked where it is. */
+  u64 unreported = c->count[PT_COUNTER_OUTPUT_FAILED] - c->count[PT_COUNTER_LOSS_REPORTED];
+  if (unreported) {
+    struct pt_lost_record lost = {};
+    pt_header(&lost.hdr, PT_KIND_LOST, sizeof(lost), 0, 0);
+    lost.count = unreported;
+    lost.cpu = bpf_get_smp_processor_id();
+    if (pt_events.ringbuf_output(&lost, sizeof(lost), BPF_RB_NO_WAKEUP) == 0)
+      c->count[PT_COUNTER_LOSS_REPORTED] += unreported;
+  }
   /* Waking the reader for every record costs the traced task more than
    * recording it: wake it once per PT_RING_WAKEUP_BATCH records of this CPU
    * (the perf buffer's wakeup_events does the same), and let it drain on
    * its own timer in between. */
-  u32 emitted_key = PT_COUNTER_EMITTED;
-  u64 *emitted = pt_counters.lookup(&emitted_key);
-  u64 wakeup = BPF_RB_FORCE_WAKEUP;
-  if (emitted && ((*emitted + 1) & (PT_RING_WAKEUP_BATCH - 1)) != 0) wakeup = BPF_RB_NO_WAKEUP;
-  if (pt_events.ringbuf_output(record, size, wakeup) < 0)
-    pt_count(PT_COUNTER_OUTPUT_FAILED);
-  else if (emitted) /* the counter the batch is taken from: no second lookup */
-    *emitted += 1;
+  u64 wakeup = ((c->count[PT_COUNTER_EMITTED] + 1) & (PT_RING_WAKEUP_BATCH - 1)) != 0
+                   ? BPF_RB_NO_WAKEUP
+                   : BPF_RB_FORCE_WAKEUP;
+  if (pt_events.ringbuf_output(record, size, wakeup) < 0) {
 #else
-  if (pt_events.perf_submit(ctx, record, size) < 0)
-    pt_count(PT_COUNTER_OUTPUT_FAILED);
-  else
-    pt_count(PT_COUNTER_EMITTED);
+  if (pt_events.perf_submit(ctx, record, size) < 0) {
 #endif
+    c->count[PT_COUNTER_OUTPUT_FAILED] += 1;
+    return -1;
+  }
+  c->count[PT_COUNTER_EMITTED] += 1;
+  return 0;
 }
+
+/* A record not handed over because a node it names could not be: counted
+ * as lost, like a refused one. */
+static __always_inline void pt_withhold(void) { pt_count(PT_COUNTER_OUTPUT_FAILED); }
 
 static __always_inline void pt_ref(struct pt_prov *p, struct pt_node_ref *ref) {
   ref->id = p->id;
@@ -116,8 +139,9 @@ static __always_inline void pt_ref(struct pt_prov *p, struct pt_node_ref *ref) {
   ref->pad = 0;
 }
 
-static __always_inline void pt_emit_relation(void *ctx, u16 type, struct pt_node_ref *from,
-                                             struct pt_node_ref *to, u64 flags, s64 offset) {
+/* Returns 0 when the transport took the relation. */
+static __always_inline int pt_emit_relation(void *ctx, u16 type, struct pt_node_ref *from,
+                                            struct pt_node_ref *to, u64 flags, s64 offset) {
   struct pt_relation rel = {};
   pt_header(&rel.hdr, PT_KIND_RELATION, sizeof(rel), type, 0);
   rel.id = pt_new_id();
@@ -125,10 +149,11 @@ static __always_inline void pt_emit_relation(void *ctx, u16 type, struct pt_node
   rel.to = *to;
   rel.flags = flags;
   rel.offset = offset;
-  pt_emit(ctx, &rel, sizeof(rel));
+  return pt_emit(ctx, &rel, sizeof(rel));
 }
 
-/* A fresh provenance header for a new object. */
+/* A fresh provenance header for a new object; flags: enum pt_prov_flags
+ * (PT_PROV_HISTORY_UNKNOWN for an object that existed before we saw it). */
 static __always_inline void pt_prov_init(struct pt_prov *p, u16 node_type, u64 flags) {
   p->id = pt_new_id();
   p->version = 0;
@@ -139,6 +164,8 @@ static __always_inline void pt_prov_init(struct pt_prov *p, u16 node_type, u64 f
   p->node_type = node_type;
   p->within_id = 0;
   p->within_version = 0;
+  p->described = 0;
+  p->pad = 0;
 }
 
 /* Security hook signatures against the running kernel's: PT_HOOK_ARGC(x)

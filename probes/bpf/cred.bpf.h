@@ -9,11 +9,13 @@ static __always_inline u64 pt_group_start(struct task_struct *task) {
 }
 
 /* A new process_memory for `cred`, owned by task's thread group; replaces
- * whatever state a previous cred at the same address left. */
+ * whatever state a previous cred at the same address left. prov_flags:
+ * PT_PROV_HISTORY_UNKNOWN for a cred in use before we saw it. */
 static __always_inline struct pt_cred_state *pt_cred_create(void *ctx, struct task_struct *task,
-                                                            const struct cred *cred, u16 flags) {
+                                                            const struct cred *cred,
+                                                            u64 prov_flags) {
   struct pt_cred_state fresh = {};
-  pt_prov_init(&fresh.prov, PT_NODE_PROCESS_MEMORY, 0);
+  pt_prov_init(&fresh.prov, PT_NODE_PROCESS_MEMORY, prov_flags);
   fresh.tgid = PT_READ(task, tgid);
   fresh.owner_start = pt_group_start(task);
   fresh.uid = PT_READ(cred, euid.val);
@@ -23,9 +25,7 @@ static __always_inline struct pt_cred_state *pt_cred_create(void *ctx, struct ta
     pt_count(PT_COUNTER_STATE_FULL);
     return 0;
   }
-  struct pt_cred_state *st = pt_creds.lookup(&key);
-  if (st) pt_emit_proc_node(ctx, st, flags);
-  return st;
+  return pt_creds.lookup(&key);
 }
 
 static __always_inline int pt_cred_owned_by(struct pt_cred_state *st, struct task_struct *task) {
@@ -46,7 +46,7 @@ static __always_inline struct pt_cred_state *pt_cred_of(void *ctx, struct task_s
   tst->cred = key;
   struct pt_cred_state *st = pt_creds.lookup(&key);
   if (st && pt_cred_owned_by(st, task)) return st;
-  return pt_cred_create(ctx, task, cred, PT_NODE_HISTORY_UNKNOWN);
+  return pt_cred_create(ctx, task, cred, PT_PROV_HISTORY_UNKNOWN);
 }
 
 /* The process_memory state of a cred the task used before, if it still

@@ -3,30 +3,41 @@
  * and again after rename or link). */
 
 BPF_F_TABLE("lru_hash", u64, struct pt_inode_state, pt_inodes, PT_INODE_CAPACITY, 0);
-BPF_F_TABLE("lru_hash", u64, struct pt_name_entry, pt_names, PT_NAME_CAPACITY, 0);
 
 static __always_inline int pt_inode_matches(struct pt_inode_state *st, struct inode *inode) {
   return st->ino == PT_READ(inode, i_ino) && st->sb == (u64)PT_READ(inode, i_sb) &&
          st->generation == PT_READ(inode, i_generation);
 }
 
+/* The node's attributes, from the inode now. */
+static __always_inline void pt_inode_refresh(struct pt_inode_state *st, struct inode *inode) {
+  st->mode = PT_READ(inode, i_mode);
+  st->uid = PT_READ(inode, i_uid.val);
+  st->gid = PT_READ(inode, i_gid.val);
+}
+
 /* A new entity for inode; replaces state a freed inode at the same address
- * left. history_unknown: the inode existed before we saw it. */
+ * left. prov_flags: PT_PROV_HISTORY_UNKNOWN when the inode existed before
+ * we saw it. */
 static __always_inline struct pt_inode_state *pt_inode_create(void *ctx, struct inode *inode,
-                                                              u16 node_flags) {
+                                                              u64 prov_flags) {
   struct pt_inode_state fresh = {};
-  pt_prov_init(&fresh.prov, pt_inode_node_type(PT_READ(inode, i_mode)), 0);
+  pt_inode_refresh(&fresh, inode);
+  pt_prov_init(&fresh.prov, pt_inode_node_type(fresh.mode), prov_flags);
   fresh.ino = PT_READ(inode, i_ino);
-  fresh.sb = (u64)PT_READ(inode, i_sb);
+  struct super_block *sb = PT_READ(inode, i_sb);
+  fresh.sb = (u64)sb;
   fresh.generation = PT_READ(inode, i_generation);
+  if (sb) {
+    fresh.dev = PT_READ(sb, s_dev);
+    PT_READ_INTO(fresh.sb_uuid, sb, s_uuid.b);
+  }
   u64 key = (u64)inode;
   if (pt_inodes.update(&key, &fresh) != 0) {
     pt_count(PT_COUNTER_STATE_FULL);
     return 0;
   }
-  struct pt_inode_state *st = pt_inodes.lookup(&key);
-  if (st) pt_emit_inode_node(ctx, inode, &st->prov, node_flags);
-  return st;
+  return pt_inodes.lookup(&key);
 }
 
 /* The state of inode, made on first touch (history unknown). */
@@ -35,30 +46,65 @@ static __always_inline struct pt_inode_state *pt_inode_touch(void *ctx, struct i
   u64 key = (u64)inode;
   struct pt_inode_state *st = pt_inodes.lookup(&key);
   if (st && pt_inode_matches(st, inode)) return st;
-  return pt_inode_create(ctx, inode, PT_NODE_HISTORY_UNKNOWN);
+  return pt_inode_create(ctx, inode, PT_PROV_HISTORY_UNKNOWN);
 }
 
-/* Remembers that the file at path buf[start, start + len) is inode. */
-static __always_inline void pt_names_remember(struct pt_path_scratch *s, const char *buf, u32 start,
-                                              u32 len, struct inode *inode,
-                                              struct pt_inode_state *st) {
-  u64 hash = pt_hash_path(s, buf, start, len);
+#ifdef PT_RESOLVE_NAMES
+BPF_F_TABLE("lru_hash", u64, struct pt_name_entry, pt_names, PT_NAME_CAPACITY, 0);
+
+/* The pt_names key of dentry's entry in its directory (its name is left
+ * in s->name), or 0 for a root; *dir_out: the directory's inode. */
+static __always_inline u64 pt_dentry_key(struct pt_path_scratch *s, struct dentry *dentry,
+                                         struct inode **dir_out) {
+  struct dentry *parent = PT_READ(dentry, d_parent);
+  if (!parent || parent == dentry) return 0;
+  struct inode *dir = PT_READ(parent, d_inode);
+  u32 len = PT_READ(dentry, d_name.len);
+  if (!dir || len == 0 || len > PT_NAME_MASK) return 0;
+  const unsigned char *name = PT_READ(dentry, d_name.name);
+  bpf_probe_read_kernel(s->name, len & PT_NAME_MASK, name);
+  *dir_out = dir;
+  return pt_name_key((u64)dir, pt_hash_name(s, len));
+}
+
+static __always_inline void pt_names_put(u64 key, struct inode *dir, struct inode *inode, u64 ino,
+                                         u64 sb, struct dentry *dentry) {
   struct pt_name_entry entry = {};
   entry.inode = (u64)inode;
-  entry.ino = st->ino;
-  entry.sb = st->sb;
-  pt_names.update(&hash, &entry);
+  entry.ino = ino;
+  entry.sb = sb;
+  entry.dentry = (u64)dentry;
+  entry.dir = (u64)dir;
+  pt_names.update(&key, &entry);
 }
 
+/* The entries of a file just named, and of the directories above it up to
+ * the first already known, are put in pt_names after the handler is done,
+ * by a program of their own (pt_sys_remember_names): its loops, one per
+ * directory level, would otherwise weigh on every handler that names. */
+static __always_inline void pt_names_remember(struct pt_path_scratch *s, struct vfsmount *mnt,
+                                              struct dentry *dentry) {
+  s->remember_mnt = (u64)mnt;
+  s->remember_dentry = (u64)dentry;
+}
+#else
+#define pt_names_remember(s, mnt, dentry)
+#endif
+
 /* Emits the path node of buf[start, start + len) and `named` from it to
- * the inode. */
+ * the inode; (mnt, dentry): the inode's under that name, when known. */
 static __always_inline void pt_inode_name_as(void *ctx, struct pt_path_scratch *s, const char *buf,
                                              u32 start, u32 len, struct inode *inode,
-                                             struct pt_inode_state *st) {
+                                             struct pt_inode_state *st, struct vfsmount *mnt,
+                                             struct dentry *dentry) {
   struct pt_node_ref path;
-  if (pt_emit_path(ctx, s, buf, start, len, 0, &path) != 0) return;
-  pt_relate_from_ref(ctx, PT_REL_NAMED, &path, &st->prov, inode, PT_OBJ_INODE);
-  pt_names_remember(s, buf, start, len, inode, st);
+  int emitted = pt_emit_path(ctx, s, buf, start, len, 0, &path);
+  if (emitted != 0) {
+    if (emitted < 0) pt_withhold(); /* the named relation: its path node was lost */
+    return;
+  }
+  pt_relate_from_ref(ctx, PT_REL_NAMED, &path, &st->prov, inode, PT_OBJ_INODE, 0);
+  if (dentry) pt_names_remember(s, mnt, dentry);
   __sync_fetch_and_or(&st->prov.flags, PT_PROV_NAME_RECORDED);
 }
 
@@ -76,24 +122,5 @@ static __always_inline void pt_inode_name(void *ctx, struct inode *inode, struct
     __sync_fetch_and_or(&st->prov.flags, PT_PROV_NAME_RECORDED);
     return;
   }
-  pt_inode_name_as(ctx, s, s->walk, start, len, inode, st);
-}
-
-/* The inode last seen under the path buf[start, start + len), or NULL. */
-static __always_inline struct inode *pt_names_lookup(struct pt_path_scratch *s, const char *buf,
-                                                     u32 start, u32 len) {
-  u64 hash = pt_hash_path(s, buf, start, len);
-  struct pt_name_entry *entry = pt_names.lookup(&hash);
-  if (!entry) return 0;
-  struct inode *inode = (struct inode *)entry->inode;
-  /* The inode may have been freed since; its memory then holds another
-   * object, or another inode. */
-  if (PT_READ(inode, i_ino) != entry->ino || (u64)PT_READ(inode, i_sb) != entry->sb) return 0;
-  return inode;
-}
-
-static __always_inline void pt_names_forget(struct pt_path_scratch *s, const char *buf, u32 start,
-                                            u32 len) {
-  u64 hash = pt_hash_path(s, buf, start, len);
-  pt_names.delete(&hash);
+  pt_inode_name_as(ctx, s, s->walk, start, len, inode, st, mnt, dentry);
 }

@@ -1,14 +1,15 @@
 /* Node records: one emitter per kind of object, reading the object's
- * current attributes from the kernel. */
+ * current attributes from the kernel. Each returns 0 when the transport
+ * took the node. */
 
 static __always_inline u32 pt_ns_inum(struct ns_common *ns) { return PT_READ(ns, inum); }
 
-static __always_inline void pt_emit_task_node(void *ctx, struct task_struct *task,
-                                              struct pt_prov *p, u16 flags) {
+static __always_inline int pt_emit_task_node(void *ctx, struct task_struct *task,
+                                             struct pt_node_ref *ref, u16 flags) {
   struct pt_task_node n = {};
   pt_header(&n.node.hdr, PT_KIND_NODE, sizeof(n), PT_NODE_TASK, flags);
-  n.node.id = p->id;
-  n.node.version = p->version;
+  n.node.id = ref->id;
+  n.node.version = ref->version;
   n.pid = PT_READ(task, tgid);
   n.tid = PT_READ(task, pid);
   struct task_struct *parent = PT_READ(task, real_parent);
@@ -42,20 +43,21 @@ static __always_inline void pt_emit_task_node(void *ctx, struct task_struct *tas
     if (net) n.netns = pt_ns_inum(PT_MEMBER_PTR(net, ns));
     if (cgroup) n.cgroupns = pt_ns_inum(PT_MEMBER_PTR(cgroup, ns));
   }
-  pt_emit(ctx, &n, sizeof(n));
+  return pt_emit(ctx, &n, sizeof(n));
 }
 
 /* From the state alone: the cred itself may be gone by the time its last
  * version is recorded. */
-static __always_inline void pt_emit_proc_node(void *ctx, struct pt_cred_state *st, u16 flags) {
+static __always_inline int pt_emit_proc_node(void *ctx, struct pt_cred_state *st,
+                                             struct pt_node_ref *ref, u16 flags) {
   struct pt_proc_node n = {};
   pt_header(&n.node.hdr, PT_KIND_NODE, sizeof(n), PT_NODE_PROCESS_MEMORY, flags);
-  n.node.id = st->prov.id;
-  n.node.version = st->prov.version;
+  n.node.id = ref->id;
+  n.node.version = ref->version;
   n.tgid = st->tgid;
   n.uid = st->uid;
   n.gid = st->gid;
-  pt_emit(ctx, &n, sizeof(n));
+  return pt_emit(ctx, &n, sizeof(n));
 }
 
 /* The node type of an inode, from its mode (S_IFMT bits). */
@@ -78,38 +80,32 @@ static __always_inline u16 pt_inode_node_type(u32 mode) {
   }
 }
 
-static __always_inline void pt_emit_inode_node(void *ctx, struct inode *inode, struct pt_prov *p,
-                                               u16 flags) {
+static __always_inline int pt_emit_inode_node(void *ctx, struct pt_inode_state *st,
+                                              struct pt_node_ref *ref, u16 flags) {
   struct pt_inode_node n = {};
-  pt_header(&n.node.hdr, PT_KIND_NODE, sizeof(n), p->node_type, flags);
-  n.node.id = p->id;
-  n.node.version = p->version;
-  n.ino = PT_READ(inode, i_ino);
-  n.mode = PT_READ(inode, i_mode);
-  n.uid = PT_READ(inode, i_uid.val);
-  n.gid = PT_READ(inode, i_gid.val);
-  struct super_block *sb = PT_READ(inode, i_sb);
-  if (sb) {
-    n.dev = PT_READ(sb, s_dev);
-    PT_READ_INTO(n.sb_uuid, sb, s_uuid.b);
-  }
-  pt_emit(ctx, &n, sizeof(n));
+  pt_header(&n.node.hdr, PT_KIND_NODE, sizeof(n), ref->type, flags);
+  n.node.id = ref->id;
+  n.node.version = ref->version;
+  n.ino = st->ino;
+  n.mode = st->mode;
+  n.uid = st->uid;
+  n.gid = st->gid;
+  n.dev = st->dev;
+  __builtin_memcpy(n.sb_uuid, st->sb_uuid, sizeof(n.sb_uuid));
+  return pt_emit(ctx, &n, sizeof(n));
 }
 
 /* What kind of object a state belongs to. */
 enum pt_obj_kind {
   PT_OBJ_TASK,  /* obj: the task_struct */
   PT_OBJ_PROC,  /* process memory: the state (p is its first member) is enough */
-  PT_OBJ_INODE, /* obj: the inode */
+  PT_OBJ_INODE, /* obj: the inode; the node comes from the state (p is its first member) */
 };
 
-/* Re-emits the node of p's object at its current version. */
-static __always_inline void pt_emit_node(void *ctx, struct pt_prov *p, void *obj, int kind,
-                                         u16 flags) {
-  if (kind == PT_OBJ_TASK)
-    pt_emit_task_node(ctx, (struct task_struct *)obj, p, flags);
-  else if (kind == PT_OBJ_PROC)
-    pt_emit_proc_node(ctx, (struct pt_cred_state *)p, flags);
-  else
-    pt_emit_inode_node(ctx, (struct inode *)obj, p, flags);
+/* Emits the node of version ref of p's object. */
+static __always_inline int pt_emit_node(void *ctx, struct pt_prov *p, void *obj, int kind,
+                                        struct pt_node_ref *ref, u16 flags) {
+  if (kind == PT_OBJ_TASK) return pt_emit_task_node(ctx, (struct task_struct *)obj, ref, flags);
+  if (kind == PT_OBJ_PROC) return pt_emit_proc_node(ctx, (struct pt_cred_state *)p, ref, flags);
+  return pt_emit_inode_node(ctx, (struct pt_inode_state *)p, ref, flags);
 }

@@ -23,19 +23,22 @@ static __always_inline int pt_actor_get(void *ctx, struct task_struct *task, str
   return a->cst ? 0 : -1;
 }
 
-/* entity -> task (type) -> process_memory (memory_write) */
-static __always_inline void pt_uses(void *ctx, u16 type, struct pt_prov *entity, struct pt_actor *a,
-                                    u64 flags, s64 offset) {
-  pt_relate(ctx, type, entity, &a->tst->prov, a->task, PT_OBJ_TASK, flags, offset);
-  pt_relate(ctx, PT_REL_MEMORY_WRITE, &a->tst->prov, &a->cst->prov, 0, PT_OBJ_PROC, 0, -1);
+/* entity -> task (type) -> process_memory (memory_write); entity_obj: the
+ * entity's inode. */
+static __always_inline void pt_uses(void *ctx, u16 type, struct pt_prov *entity, void *entity_obj,
+                                    struct pt_actor *a, u64 flags, s64 offset) {
+  pt_relate(ctx, type, entity, entity_obj, PT_OBJ_INODE, PT_END_TASK(a->tst, a->task), flags,
+            offset);
+  pt_relate(ctx, PT_REL_MEMORY_WRITE, PT_END_TASK(a->tst, a->task), PT_END_PROC(a->cst), 0, -1);
 }
 
 /* process_memory -> task (memory_read) -> entity (type) */
 static __always_inline void pt_generates(void *ctx, u16 type, struct pt_actor *a,
                                          struct pt_prov *entity, void *entity_obj, u64 flags,
                                          s64 offset) {
-  pt_relate(ctx, PT_REL_MEMORY_READ, &a->cst->prov, &a->tst->prov, a->task, PT_OBJ_TASK, 0, -1);
-  pt_relate(ctx, type, &a->tst->prov, entity, entity_obj, PT_OBJ_INODE, flags, offset);
+  pt_relate(ctx, PT_REL_MEMORY_READ, PT_END_PROC(a->cst), PT_END_TASK(a->tst, a->task), 0, -1);
+  pt_relate(ctx, type, PT_END_TASK(a->tst, a->task), entity, entity_obj, PT_OBJ_INODE, flags,
+            offset);
 }
 
 /* The inode of an open file, named from the file's path on first touch. */
@@ -57,7 +60,7 @@ static __always_inline void pt_on_file_read(void *ctx, struct task_struct *task,
   if (pt_actor_get(ctx, task, &a) != 0) return;
   struct inode *inode;
   struct pt_inode_state *ist = pt_file_inode(ctx, file, &inode);
-  if (ist) pt_uses(ctx, PT_REL_READ, &ist->prov, &a, 0, offset);
+  if (ist) pt_uses(ctx, PT_REL_READ, &ist->prov, inode, &a, 0, offset);
 }
 
 static __always_inline void pt_on_file_write(void *ctx, struct task_struct *task, struct file *file,
@@ -94,7 +97,7 @@ static __always_inline void pt_on_file_open(void *ctx, struct task_struct *task,
   }
   if (!ist) return;
   pt_inode_name(ctx, inode, ist, mnt, dentry);
-  pt_uses(ctx, PT_REL_OPEN, &ist->prov, &a, open_flags, -1);
+  pt_uses(ctx, PT_REL_OPEN, &ist->prov, inode, &a, open_flags, -1);
 }
 
 static __always_inline void pt_on_mmap(void *ctx, struct task_struct *task, struct file *file,
@@ -103,7 +106,8 @@ static __always_inline void pt_on_mmap(void *ctx, struct task_struct *task, stru
   if (pt_actor_get(ctx, task, &a) != 0) return;
   struct inode *inode;
   struct pt_inode_state *ist = pt_file_inode(ctx, file, &inode);
-  if (ist) pt_uses(ctx, shared ? PT_REL_MMAP : PT_REL_MMAP_PRIVATE, &ist->prov, &a, prot, -1);
+  if (ist)
+    pt_uses(ctx, shared ? PT_REL_MMAP : PT_REL_MMAP_PRIVATE, &ist->prov, inode, &a, prot, -1);
 }
 
 /* A directory entry made in dir (mkdir, mknod, ...). */
@@ -125,7 +129,7 @@ static __always_inline struct pt_inode_state *pt_on_inode_change(void *ctx, stru
 static __always_inline void pt_on_perm_check(void *ctx, struct pt_actor *a, struct inode *inode,
                                              u64 mask) {
   struct pt_inode_state *ist = pt_inode_touch(ctx, inode);
-  if (ist) pt_uses(ctx, PT_REL_PERM_CHECK, &ist->prov, a, mask, -1);
+  if (ist) pt_uses(ctx, PT_REL_PERM_CHECK, &ist->prov, inode, a, mask, -1);
 }
 
 /* The inode is gone (freed, or its last link removed). */
@@ -145,27 +149,63 @@ static __always_inline void pt_on_clone(void *ctx, struct task_struct *parent,
   if (!pst) return;
   struct pt_task_state cst = {};
   pt_prov_init(&cst.prov, PT_NODE_TASK, pst->prov.flags & (PT_PROV_IGNORED | PT_PROV_AWAIT_EXEC));
-  if (pending) cst.prov.flags |= PT_PROV_NODE_PENDING;
+  int recorded = !(cst.prov.flags & (PT_PROV_IGNORED | PT_PROV_AWAIT_EXEC));
   cst.tid = PT_READ(child, pid);
   const struct cred *child_cred = PT_READ(child, real_cred);
   cst.cred = (u64)child_cred;
+  struct pt_cred_state *pcred = recorded ? pt_cred_of(ctx, parent, pst) : 0;
+  if (pcred)
+    pt_relate(ctx, PT_REL_MEMORY_READ, PT_END_PROC(pcred), PT_END_TASK(pst, parent), 0, -1);
+  if (pending) {
+    /* The child has no pid yet, so its node would say nothing: the clone
+     * relation waits for its first hook with one (pt_complete_clone), from
+     * the parent's version now. */
+    cst.prov.flags |= PT_PROV_NODE_PENDING;
+    struct pt_node_ref from;
+    pt_ref(&pst->prov, &from);
+    if (recorded && pt_describe(ctx, PT_END_TASK(pst, parent), &from) == 0) {
+      cst.clone_from_id = from.id;
+      cst.clone_from_version = from.version;
+      cst.clone_flags = clone_flags;
+      cst.clone_parent_cred = pst->cred;
+      if (!(pst->prov.flags & PT_PROV_HAS_OUTGOING))
+        __sync_fetch_and_or(&pst->prov.flags, PT_PROV_HAS_OUTGOING);
+    }
+  }
   u64 key = (u64)child;
   if (pt_tasks.update(&key, &cst) != 0) {
     pt_count(PT_COUNTER_STATE_FULL);
     return;
   }
   struct pt_task_state *child_st = pt_tasks.lookup(&key);
-  if (!child_st || (child_st->prov.flags & (PT_PROV_IGNORED | PT_PROV_AWAIT_EXEC))) return;
-  if (!pending) pt_emit_task_node(ctx, child, &child_st->prov, 0);
-  struct pt_cred_state *pcred = pt_cred_of(ctx, parent, pst);
-  if (pcred)
-    pt_relate(ctx, PT_REL_MEMORY_READ, &pcred->prov, &pst->prov, parent, PT_OBJ_TASK, 0, -1);
-  pt_relate(ctx, PT_REL_CLONE, &pst->prov, &child_st->prov, child, PT_OBJ_TASK, clone_flags, -1);
+  if (!child_st || !recorded || pending) return;
+  pt_relate(ctx, PT_REL_CLONE, PT_END_TASK(pst, parent), PT_END_TASK(child_st, child), clone_flags,
+            -1);
   /* A new process (not a thread) gets its own process memory, copied. */
   if (pcred && (u64)child_cred != pst->cred) {
     struct pt_cred_state *ccred = pt_cred_create(ctx, child, child_cred, 0);
-    if (ccred) pt_relate(ctx, PT_REL_CLONE_MEM, &pst->prov, &ccred->prov, 0, PT_OBJ_PROC, 0, -1);
+    if (ccred)
+      pt_relate(ctx, PT_REL_CLONE_MEM, PT_END_TASK(pst, parent), PT_END_PROC(ccred), 0, -1);
   }
+}
+
+/* A task a security hook saw before it had a pid, now seen with one: its
+ * clone relation, and the process memory a new process gets. */
+static __always_inline void pt_complete_clone(void *ctx, struct task_struct *task,
+                                              struct pt_task_state *st) {
+  if (!st->clone_from_id) return;
+  struct pt_node_ref from = {};
+  from.id = st->clone_from_id;
+  from.version = st->clone_from_version;
+  from.type = PT_NODE_TASK;
+  st->clone_from_id = 0;
+  pt_relate_from_ref(ctx, PT_REL_CLONE, &from, PT_END_TASK(st, task), st->clone_flags);
+  const struct cred *cred = PT_READ(task, real_cred);
+  if ((u64)cred == st->clone_parent_cred) return;
+  struct pt_cred_state *ccred = pt_cred_create(ctx, task, cred, 0);
+  if (!ccred) return;
+  st->cred = (u64)cred;
+  pt_relate_from_ref(ctx, PT_REL_CLONE_MEM, &from, PT_END_PROC(ccred), 0);
 }
 
 /* Strings (argv or envp) from the new program's memory. */
@@ -220,8 +260,11 @@ static __always_inline void pt_emit_strings(void *ctx, struct pt_strings_scratch
   s->node.node.version = 0;
   s->node.len = len;
   s->node.count = count;
-  pt_emit(ctx, &s->node, size);
-  pt_relate_from_ref(ctx, PT_REL_ARG, &ref, &cst->prov, 0, PT_OBJ_PROC);
+  if (pt_emit(ctx, &s->node, size) != 0) {
+    pt_withhold(); /* its arg relation */
+    return;
+  }
+  pt_relate_from_ref(ctx, PT_REL_ARG, &ref, PT_END_PROC(cst), 0);
 }
 
 static __always_inline struct pt_strings_scratch *pt_strings_scratch(void) {
@@ -273,14 +316,14 @@ static __always_inline void pt_on_exec(void *ctx, struct task_struct *task,
       PT_READ(task, tgid) != config->self_tgid && pt_task_in_cgroup(task, config->cgroup_id)) {
     /* Moved into the scoped cgroup since it was first seen (as container
      * runtimes do before exec'ing the container's command). */
+    __sync_fetch_and_or(&tst->prov.flags, PT_PROV_HISTORY_UNKNOWN);
     __sync_fetch_and_and(&tst->prov.flags, ~PT_PROV_IGNORED);
-    pt_emit_task_node(ctx, task, &tst->prov, PT_NODE_HISTORY_UNKNOWN);
   }
   if (tst->prov.flags & PT_PROV_IGNORED) return;
   if (tst->prov.flags & PT_PROV_AWAIT_EXEC) {
-    /* A scope root starts here: its node, then its exec. */
+    /* A scope root starts here: its node (history unknown), then its exec. */
+    __sync_fetch_and_or(&tst->prov.flags, PT_PROV_HISTORY_UNKNOWN);
     __sync_fetch_and_and(&tst->prov.flags, ~PT_PROV_AWAIT_EXEC);
-    pt_emit_task_node(ctx, task, &tst->prov, PT_NODE_HISTORY_UNKNOWN);
   }
   u64 old_key = tst->cred;
   if (!cred) return;
@@ -290,8 +333,8 @@ static __always_inline void pt_on_exec(void *ctx, struct task_struct *task,
   struct pt_cred_state *cst = pt_cred_create(ctx, task, cred, 0);
   if (!cst) return;
   tst->cred = (u64)cred;
-  if (old) pt_relate(ctx, PT_REL_MEMORY_READ, &old->prov, &tst->prov, task, PT_OBJ_TASK, 0, -1);
-  pt_relate(ctx, PT_REL_EXEC_TASK, &tst->prov, &cst->prov, 0, PT_OBJ_PROC, 0, -1);
+  if (old) pt_relate(ctx, PT_REL_MEMORY_READ, PT_END_PROC(old), PT_END_TASK(tst, task), 0, -1);
+  pt_relate(ctx, PT_REL_EXEC_TASK, PT_END_TASK(tst, task), PT_END_PROC(cst), 0, -1);
 
   /* One path node names both the executable (if not named yet) and the
    * process, which is named after it; names first, then the exec. */
@@ -305,16 +348,20 @@ static __always_inline void pt_on_exec(void *ctx, struct task_struct *task,
     u32 start = pt_walk_path(s, mnt, dentry);
     u32 len = PT_PATH_MAX - start;
     struct pt_node_ref path;
-    if (pt_emit_path(ctx, s, s->walk, start, len, 0, &path) == 0) {
+    int emitted = pt_emit_path(ctx, s, s->walk, start, len, 0, &path);
+    if (emitted < 0) {
+      pt_withhold(); /* named -> process memory */
+      if (ist && !(ist->prov.flags & PT_PROV_NAME_RECORDED)) pt_withhold(); /* named -> file */
+    } else if (emitted == 0) {
       if (ist && !(ist->prov.flags & PT_PROV_NAME_RECORDED)) {
-        pt_relate_from_ref(ctx, PT_REL_NAMED, &path, &ist->prov, inode, PT_OBJ_INODE);
-        pt_names_remember(s, s->walk, start, len, inode, ist);
+        pt_relate_from_ref(ctx, PT_REL_NAMED, &path, PT_END_INODE(ist, inode), 0);
+        pt_names_remember(s, mnt, dentry);
         __sync_fetch_and_or(&ist->prov.flags, PT_PROV_NAME_RECORDED);
       }
-      pt_relate_from_ref(ctx, PT_REL_NAMED, &path, &cst->prov, 0, PT_OBJ_PROC);
+      pt_relate_from_ref(ctx, PT_REL_NAMED, &path, PT_END_PROC(cst), 0);
     }
   }
-  if (ist) pt_relate(ctx, PT_REL_EXEC, &ist->prov, &cst->prov, 0, PT_OBJ_PROC, 0, -1);
+  if (ist) pt_relate(ctx, PT_REL_EXEC, PT_END_INODE(ist, inode), PT_END_PROC(cst), 0, -1);
   if (have_strings) {
     struct mm_struct *mm = PT_READ(task, mm);
     if (mm) {
@@ -341,8 +388,8 @@ static __always_inline void pt_on_setid(void *ctx, struct task_struct *task,
   struct pt_cred_state *cst = pt_cred_create(ctx, task, cred, 0);
   if (!cst) return;
   tst->cred = (u64)cred;
-  if (old) pt_relate(ctx, PT_REL_MEMORY_READ, &old->prov, &tst->prov, task, PT_OBJ_TASK, 0, -1);
-  pt_relate(ctx, type, &tst->prov, &cst->prov, 0, PT_OBJ_PROC, 0, -1);
+  if (old) pt_relate(ctx, PT_REL_MEMORY_READ, PT_END_PROC(old), PT_END_TASK(tst, task), 0, -1);
+  pt_relate(ctx, type, PT_END_TASK(tst, task), PT_END_PROC(cst), 0, -1);
   /* Other threads may still use the old cred; it ends with the last. */
   struct signal_struct *signal = PT_READ(task, signal);
   if (old && signal && PT_READ(signal, nr_threads) == 1) pt_cred_terminate(ctx, old_key, old);
@@ -394,5 +441,5 @@ static __always_inline void pt_on_new_name(void *ctx, struct task_struct *task,
   struct pt_path_scratch *s = pt_path_scratch();
   if (!ist || !mnt || !s) return;
   u32 start = pt_walk_path(s, mnt, new_dentry);
-  pt_inode_name_as(ctx, s, s->walk, start, PT_PATH_MAX - start, inode, ist);
+  pt_inode_name_as(ctx, s, s->walk, start, PT_PATH_MAX - start, inode, ist, 0, 0);
 }

@@ -12,6 +12,33 @@
 #define PT_PATH_MASK (PT_PATH_MAX - 1)
 #define PT_BUF_MASK (2 * PT_PATH_MAX - 1)
 #define PT_USER_PATH_MAX 256
+/* Components of a user path the tracepoint backend resolves: one tail
+ * call each, and a chain of tail calls holds 33 (a rename resolves two
+ * paths). */
+#define PT_MAX_COMPONENTS 14
+#define PT_COMPONENT_SLOTS 16
+
+/* What a user path names. */
+struct pt_resolution {
+  struct inode *inode; /* NULL: the last component is not known */
+  struct dentry *dentry;
+  /* The directory of the last component, its entry's key and where its
+   * name is in s->joined (dir NULL: the path names a root). */
+  struct inode *dir;
+  struct dentry *dir_dentry;
+  u64 key;
+  u32 last_start;
+  u32 last_len;
+};
+
+struct pt_resolving {
+  u32 step;   /* the component to resolve next */
+  u32 count;  /* components */
+  u32 mode;   /* enum pt_resolve_mode */
+  u32 next;   /* the pt_sys_handlers slot that takes the result */
+  s32 result; /* 0: resolved; 1: only the directory; -1: not even that */
+  u32 pad;
+};
 
 struct pt_path_scratch {
   /* Walked paths end at PT_PATH_MAX; indexes are masked with PT_BUF_MASK,
@@ -24,6 +51,27 @@ struct pt_path_scratch {
    * computed: code after a walk is then verified once, not once per way
    * the walk can end. */
   u32 spill[4];
+  /* A directory entry's name (pt_names), and the components of a user
+   * path being resolved (their offsets and lengths in joined). */
+  char name[PT_NAME_MASK + 1 + 8];
+  u32 component_start[PT_COMPONENT_SLOTS];
+  u32 component_len[PT_COMPONENT_SLOTS];
+  u32 split[4]; /* pt_split_path's loop state, through memory */
+  /* A resolution in progress, carried from one tail call to the next
+   * (resolve.bpf.h), and one kept while a second runs (rename, link). */
+  struct pt_resolution resolved;
+  struct pt_resolving resolving;
+  struct pt_resolution kept;
+  s32 kept_result;
+  u32 pad2;
+  u64 candidate[2]; /* pt_find_child's, through memory */
+  u64 rename_moved; /* between the stages of a rename */
+  u64 rename_replaced;
+  u64 rename_replaced_dentry;
+  /* A name just recorded, whose entries pt_sys_remember_names puts in
+   * pt_names when the handler is done (the tracepoint backend). */
+  u64 remember_mnt;
+  u64 remember_dentry;
   /* The record that goes out: a path node followed by the path. */
   struct pt_path_node node;
   char path[PT_PATH_MAX];
@@ -135,10 +183,44 @@ static __always_inline u64 pt_hash_path(struct pt_path_scratch *s, const char *b
   return hash;
 }
 
-/* Emits a path node for buf[start, start + len) and returns its reference. */
+/* The same hash as pt_hash_path, of a directory entry's name in s->name
+ * (len <= PT_NAME_MASK). */
+static __always_inline u64 pt_hash_name(struct pt_path_scratch *s, u32 len) {
+  len &= PT_NAME_MASK;
+  u64 hash = 14695981039346656037ULL ^ len;
+  u32 words = len / 8;
+  volatile u32 *limit = &s->spill[3];
+  *limit = words;
+#pragma clang loop unroll(disable)
+  for (u32 i = 0; i < (PT_NAME_MASK + 1) / 8; i++) {
+    if (i >= *limit) break;
+    hash ^= *(u64 *)&s->name[(i * 8) & PT_NAME_MASK];
+    hash *= 1099511628211ULL;
+    hash ^= hash >> 29;
+  }
+  u32 left = len & 7;
+  if (left) {
+    u64 word = *(u64 *)&s->name[(words * 8) & PT_NAME_MASK];
+    hash ^= word & ((1ULL << (left * 8)) - 1);
+    hash *= 1099511628211ULL;
+    hash ^= hash >> 29;
+  }
+  return hash;
+}
+
+/* The pt_names key of the entry `name_hash` in the directory `dir`. */
+static __always_inline u64 pt_name_key(u64 dir, u64 name_hash) {
+  u64 key = name_hash ^ (dir * 0x9E3779B97F4A7C15ULL);
+  return key ^ (key >> 31);
+}
+
+/* Emits a path node for buf[start, start + len) and returns its reference
+ * in *ref: 0 when it went out, 1 when there is no such path (nothing was
+ * emitted or lost), -1 when the transport refused it (lost: a relation
+ * from it must be withheld). */
 static __always_inline int pt_emit_path(void *ctx, struct pt_path_scratch *s, const char *buf,
                                         u32 start, u32 len, u16 flags, struct pt_node_ref *ref) {
-  if (len == 0 || len >= PT_PATH_MAX) return -1;
+  if (len == 0 || len >= PT_PATH_MAX) return 1;
   PT_BARRIER_VAR(len);
   len &= PT_PATH_MASK;
   bpf_probe_read_kernel(s->path, len, &buf[start & PT_BUF_MASK]);
@@ -152,9 +234,8 @@ static __always_inline int pt_emit_path(void *ctx, struct pt_path_scratch *s, co
   s->node.node.id = ref->id;
   s->node.node.version = 0;
   s->node.path_len = len;
-  if (size > sizeof(struct pt_path_node) + PT_PATH_MAX) return -1;
-  pt_emit(ctx, &s->node, size);
-  return 0;
+  if (size > sizeof(struct pt_path_node) + PT_PATH_MAX) return 1;
+  return pt_emit(ctx, &s->node, size) == 0 ? 0 : -1;
 }
 
 /* A user path joined to the directory it is relative to. */

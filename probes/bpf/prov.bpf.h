@@ -24,34 +24,77 @@ static __always_inline u16 pt_version_relation(int kind) {
   return kind == PT_OBJ_TASK ? PT_REL_VERSION_ACTIVITY : PT_REL_VERSION_ENTITY;
 }
 
-/* `kind` (a constant at every call) says what object to_obj / obj is, so
- * each call site inlines only the node emitter it needs. */
+/* `kind` (a constant at every call) says what object an obj is, so each
+ * call site inlines only the node emitter it needs. The ends of a relation
+ * are passed as (prov, obj, kind): */
+#define PT_END_TASK(st, task) &(st)->prov, (task), PT_OBJ_TASK
+#define PT_END_PROC(st) &(st)->prov, 0, PT_OBJ_PROC
+#define PT_END_INODE(st, inode) &(st)->prov, (inode), PT_OBJ_INODE
 
-/* Moves p to a new version, emitting its node and a relation of `type`
- * from the old version to the new (a version edge, or a terminate/free). */
-static __always_inline void pt_new_version(void *ctx, struct pt_prov *p, void *obj, int kind,
-                                           u16 type) {
+/* Makes sure the node of version ref of p's object is in the stream
+ * before a relation names it: emitted the first time a relation names the
+ * version, and again if that emission failed. Returns 0 when the node is
+ * out. Two CPUs may both emit it (the same node twice), never neither; and
+ * a relation naming a node another CPU emitted is stamped after it, since
+ * `described` is set only once the node was handed over. */
+static __always_inline int pt_describe(void *ctx, struct pt_prov *p, void *obj, int kind,
+                                       struct pt_node_ref *ref) {
+  if (p->described == ref->version + 1) return 0;
+  u16 flags =
+      ref->version == 0 && (p->flags & PT_PROV_HISTORY_UNKNOWN) ? PT_NODE_HISTORY_UNKNOWN : 0;
+  if (pt_emit_node(ctx, p, obj, kind, ref, flags) != 0) {
+    if (!(p->flags & PT_PROV_DESCRIBE_FAILED))
+      __sync_fetch_and_or(&p->flags, PT_PROV_DESCRIBE_FAILED);
+    return -1;
+  }
+  if (p->flags & PT_PROV_DESCRIBE_FAILED) {
+    __sync_fetch_and_and(&p->flags, ~PT_PROV_DESCRIBE_FAILED);
+    pt_count(PT_COUNTER_REDESCRIBED);
+  }
+  p->described = ref->version + 1;
+  return 0;
+}
+
+/* Moves p to a new version, joined to the old by a relation of `type` (a
+ * version edge, or a terminate/free). Returns 1 if the relation went out. */
+static __always_inline int pt_new_version(void *ctx, struct pt_prov *p, void *obj, int kind,
+                                          u16 type) {
   struct pt_node_ref before, after;
   pt_ref(p, &before);
-  p->version = before.version + 1;
+  int have_before = pt_describe(ctx, p, obj, kind, &before) == 0;
   __sync_fetch_and_and(&p->flags, ~PT_PROV_HAS_OUTGOING);
+  p->version = before.version + 1;
   pt_ref(p, &after);
-  pt_emit_node(ctx, p, obj, kind, 0);
-  pt_emit_relation(ctx, type, &before, &after, 0, -1);
+  if (!have_before || pt_describe(ctx, p, obj, kind, &after) != 0) {
+    pt_withhold();
+    return 0;
+  }
+  if (pt_emit_relation(ctx, type, &before, &after, 0, -1) != 0) return 0;
   p->last_from_id = before.id;
   p->last_from_version = before.version;
   p->last_type = type;
+  return 1;
 }
 
-/* Records `type` from `from` to `to`. Returns 1 if a relation went out,
- * 0 if compression dropped it. */
 static __always_inline int pt_is_data_flow(u16 type) {
   return type == PT_REL_READ || type == PT_REL_WRITE || type == PT_REL_MEMORY_READ ||
          type == PT_REL_MEMORY_WRITE;
 }
 
-static __always_inline int pt_relate(void *ctx, u16 type, struct pt_prov *from, struct pt_prov *to,
-                                     void *to_obj, int kind, u64 flags, s64 offset) {
+/* What a relation that went out changes in its target: compression
+ * remembers it, flow reduction learns what the target now holds. */
+static __always_inline void pt_received(struct pt_prov *to, u16 type, struct pt_node_ref *f) {
+  to->last_from_id = f->id;
+  to->last_from_version = f->version;
+  to->last_type = type;
+}
+
+/* Records `type` from `from` to `to`. Returns 1 if a relation went out, 0
+ * if compression dropped it or it was lost (then nothing it would have
+ * changed in the objects' state is changed). */
+static __always_inline int pt_relate(void *ctx, u16 type, struct pt_prov *from, void *from_obj,
+                                     int from_kind, struct pt_prov *to, void *to_obj, int to_kind,
+                                     u64 flags, s64 offset) {
   if (to->last_from_id == from->id && to->last_from_version == from->version &&
       to->last_type == type) {
     pt_count(PT_COUNTER_COMPRESSED);
@@ -64,16 +107,19 @@ static __always_inline int pt_relate(void *ctx, u16 type, struct pt_prov *from, 
   }
 #endif
   if (to->flags & PT_PROV_HAS_OUTGOING)
-    pt_new_version(ctx, to, to_obj, kind, pt_version_relation(kind));
+    pt_new_version(ctx, to, to_obj, to_kind, pt_version_relation(to_kind));
   struct pt_node_ref f, t;
   pt_ref(from, &f);
   pt_ref(to, &t);
-  pt_emit_relation(ctx, type, &f, &t, flags, offset);
+  if (pt_describe(ctx, from, from_obj, from_kind, &f) != 0 ||
+      pt_describe(ctx, to, to_obj, to_kind, &t) != 0) {
+    pt_withhold();
+    return 0;
+  }
+  if (pt_emit_relation(ctx, type, &f, &t, flags, offset) != 0) return 0;
   if (!(from->flags & PT_PROV_HAS_OUTGOING))
     __sync_fetch_and_or(&from->flags, PT_PROV_HAS_OUTGOING);
-  to->last_from_id = f.id;
-  to->last_from_version = f.version;
-  to->last_type = type;
+  pt_received(to, type, &f);
   if (to->within_id == f.id && to->within_version <= f.version)
     to->within_version = f.version;
   else
@@ -86,26 +132,35 @@ static __always_inline int pt_relate(void *ctx, u16 type, struct pt_prov *from, 
 }
 
 /* A relation to an object without state (a path node standing for a file
- * whose inode is unknown): nothing to version or compress. */
+ * whose inode is unknown, just emitted): nothing to version or compress. */
 static __always_inline void pt_relate_to_ref(void *ctx, u16 type, struct pt_prov *from,
-                                             struct pt_node_ref *to, u64 flags) {
+                                             void *from_obj, int from_kind, struct pt_node_ref *to,
+                                             u64 flags) {
   struct pt_node_ref f;
   pt_ref(from, &f);
-  pt_emit_relation(ctx, type, &f, to, flags, -1);
+  if (pt_describe(ctx, from, from_obj, from_kind, &f) != 0) {
+    pt_withhold();
+    return;
+  }
+  if (pt_emit_relation(ctx, type, &f, to, flags, -1) != 0) return;
   if (!(from->flags & PT_PROV_HAS_OUTGOING))
     __sync_fetch_and_or(&from->flags, PT_PROV_HAS_OUTGOING);
 }
 
-/* A relation from an object without state (a path or argv node). */
+/* A relation from an object without state (a path or argv node just
+ * emitted, or a version of a node already out). */
 static __always_inline void pt_relate_from_ref(void *ctx, u16 type, struct pt_node_ref *from,
-                                               struct pt_prov *to, void *to_obj, int kind) {
+                                               struct pt_prov *to, void *to_obj, int to_kind,
+                                               u64 flags) {
   if (to->flags & PT_PROV_HAS_OUTGOING)
-    pt_new_version(ctx, to, to_obj, kind, pt_version_relation(kind));
+    pt_new_version(ctx, to, to_obj, to_kind, pt_version_relation(to_kind));
   struct pt_node_ref t;
   pt_ref(to, &t);
-  pt_emit_relation(ctx, type, from, &t, 0, -1);
-  to->last_from_id = from->id;
-  to->last_from_version = from->version;
-  to->last_type = type;
+  if (pt_describe(ctx, to, to_obj, to_kind, &t) != 0) {
+    pt_withhold();
+    return;
+  }
+  if (pt_emit_relation(ctx, type, from, &t, flags, -1) != 0) return;
+  pt_received(to, type, from);
   to->within_id = 0; /* it now holds what a node without state brought */
 }

@@ -18,6 +18,20 @@ enum pt_sys_handler {
   PT_SYS_MKDIR = 9,
   PT_SYS_ACCESS = 10,
   PT_SYS_COPY = 11, /* file to file in the kernel: read one, write the other */
+  /* Path resolution (resolve.bpf.h), a component per tail call, and the
+   * handlers' stages that take its result. */
+  PT_SYS_RESOLVE_STEP = 12,
+  PT_SYS_SETATTR_RESOLVED = 13,
+  PT_SYS_UNLINK_RESOLVED = 14,
+  PT_SYS_RENAME_OLD_RESOLVED = 15,
+  PT_SYS_RENAME_NEW_RESOLVED = 16,
+  PT_SYS_LINK_NEW_RESOLVED = 17,
+  PT_SYS_LINK_OLD_RESOLVED = 18,
+  PT_SYS_MKDIR_RESOLVED = 19,
+  PT_SYS_ACCESS_RESOLVED = 20,
+  PT_SYS_RENAME_MOVED = 21,
+  PT_SYS_RENAME_REPLACED = 22,
+  PT_SYS_REMEMBER_NAMES = 23, /* after a handler that named a file */
   PT_SYS_HANDLER_MAX
 };
 

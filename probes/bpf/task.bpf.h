@@ -73,30 +73,33 @@ static __always_inline u64 pt_task_initial_flags(struct task_struct *task) {
   return PT_PROV_IGNORED;
 }
 
+static __always_inline void pt_complete_clone(void *ctx, struct task_struct *task,
+                                              struct pt_task_state *st);
+
 /* The state of a task, made on first touch for a task that existed before
- * the capture (its node then says its history is unknown). */
+ * the capture (its node then says its history is unknown). Its node goes
+ * out with the first relation that names it. */
 static __always_inline struct pt_task_state *pt_task_touch(void *ctx, struct task_struct *task) {
   u64 key = (u64)task;
   struct pt_task_state *st = pt_tasks.lookup(&key);
   if (!st) {
     struct pt_task_state fresh = {};
-    pt_prov_init(&fresh.prov, PT_NODE_TASK, pt_task_initial_flags(task));
+    pt_prov_init(&fresh.prov, PT_NODE_TASK, pt_task_initial_flags(task) | PT_PROV_HISTORY_UNKNOWN);
     fresh.tid = PT_READ(task, pid);
     fresh.cred = (u64)PT_READ(task, real_cred);
-    int err = pt_tasks.insert(&key, &fresh);
+    pt_tasks.insert(&key, &fresh);
+    /* Failing with an entry present: another CPU made it first. */
     st = pt_tasks.lookup(&key);
     if (!st) {
       pt_count(PT_COUNTER_STATE_FULL);
       return 0;
     }
-    /* err != 0 with an entry present: another CPU made it first. */
-    if (err == 0 && !(st->prov.flags & (PT_PROV_IGNORED | PT_PROV_AWAIT_EXEC)))
-      pt_emit_task_node(ctx, task, &st->prov, PT_NODE_HISTORY_UNKNOWN);
   }
   if ((st->prov.flags & PT_PROV_NODE_PENDING) && PT_READ(task, pid) != 0) {
     __sync_fetch_and_and(&st->prov.flags, ~PT_PROV_NODE_PENDING);
     st->tid = PT_READ(task, pid);
-    if (!(st->prov.flags & PT_PROV_IGNORED)) pt_emit_task_node(ctx, task, &st->prov, 0);
+    if (!(st->prov.flags & (PT_PROV_IGNORED | PT_PROV_AWAIT_EXEC)))
+      pt_complete_clone(ctx, task, st);
   }
   return st;
 }

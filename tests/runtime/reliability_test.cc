@@ -160,6 +160,12 @@ void ExpectExactAccounting(const std::string& transport) {
   EXPECT_EQ(in_stream, refused);
   EXPECT_EQ(Stat(run.err, "lost, in the stream"), refused) << run.err;
   EXPECT_NE(run.err.find("records lost"), std::string::npos) << run.err;
+  // A loss leaves no hole: every node a relation names is in the stream
+  // (described again after its first emission was lost), and before it.
+  std::vector<std::string> dangling = c.DanglingEndpoints();
+  EXPECT_TRUE(dangling.empty()) << dangling.size() << " endpoints without nodes, e.g. "
+                                << dangling[0];
+  EXPECT_GT(Stat(run.err, "nodes described again"), 0u) << run.err;
 }
 
 TEST(LossTest, FloodIsAccountedForExactlyWithPerfBuffers) {

@@ -111,6 +111,7 @@ TEST(TaskStateTest, StateIsFreedWithItsObject) {
   CountingHandler handler;
   std::unique_ptr<PerfTransport> transport;
   ASSERT_TRUE(PerfTransport::Open(session->events_map_fd(), 256, 1, &handler, &transport).ok());
+  ASSERT_TRUE(session->Attach().ok());
   int tasks = session->MapFd("pt_tasks");
   int creds = session->MapFd("pt_creds");
   ASSERT_GE(tasks, 0);

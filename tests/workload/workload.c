@@ -17,6 +17,7 @@
  *   workload spin-writes FILE SECS append a line to FILE every 50 ms for SECS
  *   workload write-read FILE N     open FILE read-write (creating it), then N
  *                                  times write a byte at 0 and read it back
+ *   workload exchange A B          renameat2(A, B, RENAME_EXCHANGE)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -123,6 +125,13 @@ static int write_read(const char *path, int times) {
   return close(fd) == 0 ? 0 : fail("close");
 }
 
+static int exchange(const char *a, const char *b) {
+  /* RENAME_EXCHANGE, through the system call: glibc 2.36 has renameat2,
+   * older ones do not. */
+  if (syscall(SYS_renameat2, AT_FDCWD, a, AT_FDCWD, b, 2) != 0) return fail("renameat2");
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc < 3) {
     fprintf(stderr, "usage: workload COMMAND ARG...\n");
@@ -144,6 +153,7 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "fork-storm")) return fork_storm(atoi(arg));
   if (!strcmp(cmd, "spin-writes") && argc == 4) return spin_writes(arg, atoi(argv[3]));
   if (!strcmp(cmd, "write-read") && argc == 4) return write_read(arg, atoi(argv[3]));
+  if (!strcmp(cmd, "exchange") && argc == 4) return exchange(arg, argv[3]);
   fprintf(stderr, "workload: unknown command %s\n", cmd);
   return 2;
 }

@@ -1,0 +1,386 @@
+#include "cli/capture.h"
+
+#include <signal.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cli/command.h"
+#include "cli/outputs.h"
+#include "cli/privileges.h"
+#include "cli/report.h"
+#include "core/identity.h"
+#include "core/machine.h"
+#include "core/pipeline.h"
+#include "core/reorder.h"
+#include "probes/drain_timer.h"
+#include "probes/features.h"
+#include "probes/perf_transport.h"
+#include "probes/probe_session.h"
+#include "probes/ring_transport.h"
+
+namespace provtrace::cli {
+namespace {
+
+std::atomic<int> g_stop_signal{0};
+
+void OnStopSignal(int sig) {
+  if (g_stop_signal.exchange(sig) == SIGINT && sig == SIGINT) {
+    // A second Ctrl-C: the user wants out now, drained or not.
+    _exit(128 + SIGINT);
+  }
+}
+
+void InstallSignalHandlers() {
+  struct sigaction sa = {};
+  sa.sa_handler = OnStopSignal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;  // no SA_RESTART: a signal must wake the poll
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGHUP, &sa, nullptr);
+}
+
+class Verbose {
+ public:
+  explicit Verbose(int level) : level_(level) {}
+  template <typename... Args>
+  void operator()(const char* fmt, Args... args) const {
+    if (level_ == 0) return;
+    fprintf(stderr, "provtrace: ");
+    fprintf(stderr, fmt, args...);
+    fputc('\n', stderr);
+  }
+
+ private:
+  int level_;
+};
+
+int64_t RealtimeOffsetNs() {
+  struct timespec real, boot;
+  clock_gettime(CLOCK_REALTIME, &real);
+  clock_gettime(CLOCK_BOOTTIME, &boot);
+  return (static_cast<int64_t>(real.tv_sec) - boot.tv_sec) * 1000000000LL +
+         (static_cast<int64_t>(real.tv_nsec) - boot.tv_nsec);
+}
+
+std::string KernelBootUuid() {
+  std::ifstream in("/proc/sys/kernel/random/boot_id");
+  std::string uuid;
+  std::getline(in, uuid);
+  return uuid.empty() ? "unknown" : uuid;
+}
+
+// Losses the BPF side counted, per CPU, against what the stream already
+// says: perf buffers report their refusals themselves, in place (at the
+// CPU's next successful write, which may never come); a ring buffer's are
+// marked by the BPF side at the CPU's next record. What neither got to
+// say is put in the stream when the capture ends.
+class LossWatch {
+ public:
+  LossWatch(probes::ProbeSession* session, Pipeline* pipeline, RecordHandler* stream, bool ring)
+      : session_(session), pipeline_(pipeline), stream_(stream), ring_(ring) {}
+
+  // Records lost so far (BPF's count).
+  uint64_t Check() {
+    std::vector<pt_cpu_counters> per_cpu;
+    if (!session_->ReadCpuCounters(&per_cpu).ok()) return total_;
+    uint64_t total = 0;
+    for (const pt_cpu_counters& c : per_cpu) total += c.count[PT_COUNTER_OUTPUT_FAILED];
+    total_ = std::max(total, pipeline_->stats().lost_reported);
+    return total_;
+  }
+
+  // After the programs are detached and the buffers drained: every loss
+  // BPF counted goes into the stream.
+  uint64_t Finish() {
+    std::vector<pt_cpu_counters> per_cpu;
+    if (!session_->ReadCpuCounters(&per_cpu).ok()) return Check();
+    const std::map<int, uint64_t>& notified = pipeline_->stats().lost_perf_notified_by_cpu;
+    for (size_t cpu = 0; cpu < per_cpu.size(); ++cpu) {
+      uint64_t failed = per_cpu[cpu].count[PT_COUNTER_OUTPUT_FAILED];
+      uint64_t already = per_cpu[cpu].count[PT_COUNTER_LOSS_REPORTED];
+      if (!ring_) {
+        auto it = notified.find(static_cast<int>(cpu));
+        already = it == notified.end() ? 0 : it->second;
+      }
+      if (failed > already) Report(cpu, failed - already);
+    }
+    return Check();
+  }
+
+ private:
+  void Report(size_t cpu, uint64_t count) {
+    Lost lost;
+    lost.source = LostSource::kBpfOutput;
+    lost.count = count;
+    lost.cpu = static_cast<int>(cpu);
+    lost.time_ns = probes::BootTimeNs();
+    stream_->OnLost(lost);
+  }
+
+  probes::ProbeSession* session_;
+  Pipeline* pipeline_;
+  RecordHandler* stream_;
+  bool ring_;
+  uint64_t total_ = 0;
+};
+
+// The once-a-second status line on a terminal's stderr.
+class StatusLine {
+ public:
+  explicit StatusLine(bool enabled) : enabled_(enabled) {}
+
+  void Show(const Stats& stats, uint64_t lost, uint64_t bytes,
+            std::chrono::duration<double> elapsed) {
+    if (!enabled_) return;
+    double rate = static_cast<double>(stats.records_received - last_records_);
+    last_records_ = stats.records_received;
+    long secs = static_cast<long>(elapsed.count());
+    fprintf(stderr, "\r%llu records  %.0f/s  lost %llu  %.1f MB  %02ld:%02ld:%02ld \033[K",
+            static_cast<unsigned long long>(stats.records_received), rate,
+            static_cast<unsigned long long>(lost), bytes / 1048576.0, secs / 3600, secs / 60 % 60,
+            secs % 60);
+    shown_ = true;
+  }
+
+  void Clear() {
+    if (shown_) fputs("\r\033[K", stderr);
+    shown_ = false;
+  }
+
+ private:
+  bool enabled_;
+  bool shown_ = false;
+  uint64_t last_records_ = 0;
+};
+
+// Records per reader wakeup: batched (a wakeup costs the traced task more
+// than the record), except in -u mode, where a pipeline wants each record
+// at once.
+int WakeupBatch(const Options& options) {
+  return options.unbuffered ? 1 : probes::ProgramOptions::kDefaultWakeupBatch;
+}
+
+probes::SessionOptions SessionOptionsFor(const Options& options, probes::Backend backend,
+                                         const std::optional<HeldCommand>& command) {
+  probes::SessionOptions session_options;
+  session_options.backend = backend;
+  session_options.self_tgid = static_cast<uint32_t>(getpid());
+  if (command) session_options.held_commands.push_back(static_cast<uint32_t>(command->pid()));
+  session_options.processes = options.pids;
+  session_options.cgroup_id = options.cgroup_id;
+  if (options.ring) {
+    session_options.program.transport = probes::Transport::kRing;
+    // The same memory as the perf buffers: pages per CPU times the CPUs,
+    // rounded down to a power of two.
+    long cpus = sysconf(_SC_NPROCESSORS_CONF);
+    int pages = options.buffer_pages * static_cast<int>(cpus > 0 ? cpus : 1);
+    int ring_pages = 1;
+    while (ring_pages * 2 <= pages) ring_pages *= 2;
+    session_options.program.ring_pages = ring_pages;
+    session_options.program.ring_wakeup_batch = WakeupBatch(options);
+  }
+  session_options.cache_root = options.cache_dir;
+  session_options.btf_path = options.btf_path;
+  session_options.record_envp = options.envp;
+  session_options.program.all_flows = options.all_flows;
+  return session_options;
+}
+
+Status OpenTransport(const Options& options, const probes::ProbeSession& session,
+                     RecordHandler* handler, std::unique_ptr<RecordSource>* transport) {
+  if (options.ring) {
+    std::unique_ptr<probes::RingTransport> ring;
+    PT_RETURN_IF_ERROR(probes::RingTransport::Open(session.events_map_fd(), handler, &ring));
+    *transport = std::move(ring);
+    return Status::Ok();
+  }
+  std::unique_ptr<probes::PerfTransport> perf;
+  PT_RETURN_IF_ERROR(probes::PerfTransport::Open(session.events_map_fd(), options.buffer_pages,
+                                                 WakeupBatch(options), handler, &perf));
+  *transport = std::move(perf);
+  return Status::Ok();
+}
+
+}  // namespace
+
+int RunCapture(const Options& options) {
+  auto started = std::chrono::steady_clock::now();
+  Verbose verbose(options.verbose);
+  Status status = CheckPrivileges();
+  if (!status.ok()) return Report(status);
+
+  Outputs outputs;
+  status = OpenOutputs(options, &outputs);
+  if (!status.ok()) return Report(status);
+
+  probes::KernelFeatures features = probes::ProbeKernelFeatures(options.btf_path);
+  probes::BackendChoice choice;
+  status = probes::ChooseBackend(features, options.backend, &choice);
+  if (!status.ok()) return Report(status);
+  verbose("backend %s (%s)", std::string(probes::BackendName(choice.backend)).c_str(),
+          options.backend ? "requested" : "auto");
+  for (const std::string& reason : choice.reasons) verbose("  not %s", reason.c_str());
+
+  std::optional<HeldCommand> command;
+  if (!options.command.empty()) {
+    status = HeldCommand::Spawn(options.command, &command);
+    if (!status.ok()) return Report(status);
+  }
+
+  Identity identity;
+  status = LoadIdentity(options.state_dir, KernelBootUuid(), &identity);
+  if (!status.ok()) return Report(status);
+
+  // Loaded, not attached: the transport connects to the programs' output
+  // first, so nothing they emit is refused for want of a buffer.
+  std::unique_ptr<probes::ProbeSession> session;
+  status =
+      probes::ProbeSession::Open(SessionOptionsFor(options, choice.backend, command), &session);
+  if (!status.ok()) return Report(status);
+  const probes::SessionTimings& t = session->timings();
+  verbose("kernel headers %s %s (%.3f s)", t.tree_from_cache ? "reused from" : "built in",
+          t.tree_path.c_str(), t.tree_seconds);
+
+  Pipeline pipeline(SinksOf(outputs));
+  std::optional<Filter> filter;
+  if (options.filtering) {
+    filter.emplace(options.filter);
+    pipeline.set_filter(&*filter);
+  }
+  pipeline.set_max_records(options.max_records);
+  // The transport's lanes (CPUs) merged into one stream in time order.
+  Reorderer stream(&pipeline);
+  CaptureInfo info;
+  info.boot_id = identity.boot_id;
+  info.machine_id = identity.machine_id;
+  info.realtime_offset_ns = RealtimeOffsetNs();
+  info.backend = std::string(probes::BackendName(choice.backend));
+  status = pipeline.Begin(info);
+  if (!status.ok()) return Report(status);
+  std::vector<uint8_t> machine = MachineRecord();
+  stream.OnRawRecord(machine.data(), machine.size());
+
+  std::unique_ptr<RecordSource> transport;
+  status = OpenTransport(options, *session, &stream, &transport);
+  if (!status.ok()) return Report(status);
+  status = session->Attach();
+  if (!status.ok()) return Report(status);
+  verbose("%s in %.3f s, loaded in %.3f s, attached in %.3f s",
+          t.image_from_cache ? "compiled program reused" : "compiled", t.compile_seconds,
+          t.load_seconds, t.attach_seconds);
+  for (const std::string& w : session->warnings()) verbose("warning: %s", w.c_str());
+  LossWatch loss(session.get(), &pipeline, &stream, options.ring);
+  StatusLine status_line(!options.quiet && isatty(STDERR_FILENO));
+
+  signal(SIGPIPE, SIG_IGN);
+  InstallSignalHandlers();
+  verbose("ready %.3f s after start",
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  if (command) command->Release();
+  const auto ready = std::chrono::steady_clock::now();
+
+  int exit_code = kExitOk;
+  bool lost_exit = false;
+  const auto kForever = std::chrono::steady_clock::time_point::max();
+  const auto deadline = options.duration_seconds
+                            ? std::chrono::steady_clock::now() +
+                                  std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                      std::chrono::duration<double>(*options.duration_seconds))
+                            : kForever;
+  // -u: records go out within a few tens of milliseconds of being made.
+  const int poll_ms = options.unbuffered ? 10 : 100;
+  auto last_flush = std::chrono::steady_clock::now();
+  while (true) {
+    status = transport->Poll(poll_ms);
+    if (!status.ok()) break;
+    if (!pipeline.status().ok()) break;
+    if (g_stop_signal.load() != 0) break;
+    if (pipeline.done()) break;
+    if (command) {
+      int code;
+      std::string how;
+      if (command->Exited(&code, &how)) {
+        exit_code = code;
+        if (code >= 128) fprintf(stderr, "provtrace: command %s\n", how.c_str());
+        verbose("command %s", how.c_str());
+        break;
+      }
+    }
+    auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) break;
+    if (options.unbuffered) pipeline.Flush();
+    if (now - last_flush >= std::chrono::seconds(1)) {
+      pipeline.Flush();
+      last_flush = now;
+      uint64_t lost = loss.Check();
+      status_line.Show(pipeline.stats(), lost, BytesWritten(outputs),
+                       std::chrono::duration<double>(now - ready));
+      if (lost > 0 && options.on_loss == Options::OnLoss::kExit) {
+        lost_exit = true;
+        break;
+      }
+    }
+  }
+  // Stop in this order, so that what was sent is exactly what arrived plus
+  // what was counted lost: no program runs any more, then the buffers are
+  // read to their end, then the counters.
+  Status detached = session->Detach();
+  if (status.ok()) status = detached;
+  Status drained = transport->Drain();
+  if (status.ok()) status = drained;
+  uint64_t lost_total = loss.Finish();
+  stream.Flush();
+  status_line.Clear();
+  if (lost_total > 0 && options.on_loss == Options::OnLoss::kExit) lost_exit = true;
+
+  probes::Counters counters{};
+  Status counted = session->ReadCounters(&counters);
+  Stats& stats = pipeline.stats();
+  if (counted.ok()) {
+    stats.bpf_emitted = counters[PT_COUNTER_EMITTED];
+    stats.bpf_output_failed = counters[PT_COUNTER_OUTPUT_FAILED];
+    stats.bpf_state_full = counters[PT_COUNTER_STATE_FULL];
+    stats.bpf_path_truncated = counters[PT_COUNTER_PATH_TRUNCATED];
+    stats.bpf_redescribed = counters[PT_COUNTER_REDESCRIBED];
+  }
+  stats.records_late = stream.late();
+  stats.reorder_peak_held = stream.peak_held();
+  if (status.ok()) status = pipeline.status();
+  Status ended = EndOutputs(pipeline, outputs);
+  if (status.ok()) status = ended;
+
+  struct rusage usage;
+  if (getrusage(RUSAGE_SELF, &usage) == 0)
+    stats.peak_rss_kib = static_cast<uint64_t>(usage.ru_maxrss);
+  if (options.stats) fputs(stats.Summary().c_str(), stderr);
+  if ((stats.lost() > 0 || stats.bpf_state_full > 0) &&
+      options.on_loss != Options::OnLoss::kIgnore && !options.quiet) {
+    fprintf(stderr, "provtrace: warning: %llu records lost, %llu state inserts failed\n",
+            static_cast<unsigned long long>(stats.lost()),
+            static_cast<unsigned long long>(stats.bpf_state_full));
+  }
+  if (!status.ok()) {
+    int code = Report(status);
+    if (code != kExitOk) return code;
+  }
+  if (lost_exit) {
+    fprintf(stderr, "provtrace: records were lost; stopping (--on-loss=exit)\n");
+    return kExitLoss;
+  }
+  return exit_code;
+}
+
+}  // namespace provtrace::cli
