@@ -125,8 +125,9 @@ class CacheRefusalTest : public ::testing::Test {
     EXPECT_TRUE(S_ISREG(st.st_mode));
     EXPECT_EQ(st.st_uid, 0u);
     EXPECT_EQ(st.st_mode & 07777, 0600u);
+    std::string rebuilt = ReadBytes(image_);
     std::string_view body;
-    EXPECT_TRUE(probes::Unseal(Warm().image, ReadBytes(image_), &body));
+    EXPECT_TRUE(probes::Unseal(Warm().image, rebuilt, &body));
   }
 
   // The run compiled against a tree of its own: the plant never reached

@@ -117,8 +117,9 @@ TEST_F(CompileImageRefusalTest, AModifiedImage) {
 
 TEST_F(CompileImageRefusalTest, AnImageUnderAnotherKeysName) {
   // A genuine sealed image, but sealed for another key's name.
+  std::string genuine = ReadBytes(image_);
   std::string_view body;
-  ASSERT_TRUE(probes::Unseal(image_name_, ReadBytes(image_), &body));
+  ASSERT_TRUE(probes::Unseal(image_name_, genuine, &body));
   WriteBytes(image_, probes::Seal("image-0000000000000000", body));
   ExpectRefused({image_ + " does not match its seal"});
 }

@@ -48,8 +48,20 @@ std::string DisarmedImage(const std::string& name, const std::string& sealed,
   std::string_view body;
   bool was_sealed = probes::Unseal(name, sealed, &body);
   if (!was_sealed) body = sealed;
+  // The layout is the same in every version: an older image (version 1,
+  // before sealing) is parsed as the current version and written back as
+  // its own. The version is the word after the 8-byte magic.
+  constexpr size_t kVersionAt = 8;
+  std::string bytes(body);
+  if (bytes.size() < kVersionAt + 4) {
+    ADD_FAILURE() << name << " is not a program image";
+    return sealed;
+  }
+  std::string current = probes::SerializeImage(probes::ProgramImage());
+  std::string version = bytes.substr(kVersionAt, 4);
+  bytes.replace(kVersionAt, 4, current.substr(kVersionAt, 4));
   probes::ProgramImage image;
-  Status parsed = probes::ParseImage(body, &image);
+  Status parsed = probes::ParseImage(bytes, &image);
   EXPECT_TRUE(parsed.ok()) << parsed.ToString();
   bool found = false;
   for (probes::FunctionImage& f : image.functions) {
@@ -61,6 +73,7 @@ std::string DisarmedImage(const std::string& name, const std::string& sealed,
   }
   EXPECT_TRUE(found) << "the image has no " << function;
   std::string patched = probes::SerializeImage(image);
+  patched.replace(kVersionAt, 4, version);
   if (!was_sealed) return patched;
   return reseal ? probes::Seal(name, patched) : patched + sealed.substr(sealed.size() - 32);
 }
