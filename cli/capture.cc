@@ -243,6 +243,8 @@ int RunCapture(const Options& options) {
   Identity identity;
   status = LoadIdentity(options.state_dir, KernelBootUuid(), &identity);
   if (!status.ok()) return Report(status);
+  for (const std::string& w : identity.warnings)
+    fprintf(stderr, "provtrace: warning: %s\n", w.c_str());
 
   // Loaded, not attached: the transport connects to the programs' output
   // first, so nothing they emit is refused for want of a buffer.
@@ -251,6 +253,9 @@ int RunCapture(const Options& options) {
       probes::ProbeSession::Open(SessionOptionsFor(options, choice.backend, command), &session);
   if (!status.ok()) return Report(status);
   const probes::SessionTimings& t = session->timings();
+  // Refused cache entries are said always: someone may be attacking it.
+  for (const std::string& w : t.cache_warnings)
+    fprintf(stderr, "provtrace: warning: %s\n", w.c_str());
   verbose("kernel headers %s %s (%.3f s)", t.tree_from_cache ? "reused from" : "built in",
           t.tree_path.c_str(), t.tree_seconds);
 

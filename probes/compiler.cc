@@ -2,6 +2,7 @@
 
 #include <bcc/bcc_common.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -22,15 +23,17 @@ double SecondsSince(std::chrono::steady_clock::time_point start) {
 }  // namespace
 
 std::string CaptureStderr(const std::function<void()>& fn) {
+  // Created exclusively (never through a planted name) and unlinked at
+  // once; close-on-exec so that no child holds it.
   char path[] = "/tmp/provtrace-stderr-XXXXXX";
-  int tmp = mkstemp(path);
+  int tmp = mkostemp(path, O_CLOEXEC);
   if (tmp < 0) {
     fn();
     return "";
   }
   unlink(path);
   fflush(stderr);
-  int saved = dup(STDERR_FILENO);
+  int saved = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 0);
   dup2(tmp, STDERR_FILENO);
   fn();
   fflush(stderr);
@@ -47,8 +50,10 @@ std::string CaptureStderr(const std::function<void()>& fn) {
 }
 
 std::string SaveLog(const std::string& title, const std::string& content) {
+  // A new name (O_EXCL: a planted file or link is never written through),
+  // 0600, root's.
   char path[] = "/tmp/provtrace-XXXXXX.log";
-  int fd = mkstemps(path, 4);
+  int fd = mkostemps(path, 4, O_CLOEXEC);
   if (fd < 0) return "";
   std::string text = title + "\n" + content;
   bool ok = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
@@ -83,6 +88,7 @@ Status PrepareTreeFor(const std::string& program_text, const CompileOptions& opt
   timings->tree_seconds = SecondsSince(start);
   timings->tree_from_cache = tree->from_cache;
   timings->tree_path = tree->path;
+  timings->warnings.insert(timings->warnings.end(), tree->warnings.begin(), tree->warnings.end());
   return Status::Ok();
 }
 
@@ -100,8 +106,11 @@ Status CompileInTree(const std::string& program_text, const CompileOptions& opti
   std::unique_ptr<CompiledModule> module(new CompiledModule());
   module->timings_ = tree_timings;
 
-  // BCC reads the kernel tree's location from the environment.
-  setenv("BCC_KERNEL_SOURCE", tree.path.c_str(), 1);
+  // BCC reads the kernel tree's location from the environment, and clang
+  // opens its headers by path: the path through the verified tree's
+  // descriptor is not resolved by name again.
+  std::string source = tree.dir ? tree.dir->PinnedPath() : tree.path;
+  setenv("BCC_KERNEL_SOURCE", source.c_str(), 1);
   std::vector<std::string> flags = KernelTreeCflags();
   std::vector<const char*> cflags;
   for (const std::string& f : flags) cflags.push_back(f.c_str());

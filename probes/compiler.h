@@ -27,6 +27,9 @@ struct CompileTimings {
   std::string tree_path;
   bool image_from_cache = false;  // CompileImage: nothing compiled
   std::string image_path;
+  // Cache entries refused and rebuilt, one line each naming the path and
+  // why (a symbolic link, another owner, a content mismatch...).
+  std::vector<std::string> warnings;
 };
 
 // A compiled BCC module: its functions' bytecode and its maps (created in

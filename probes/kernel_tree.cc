@@ -3,19 +3,16 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
-#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstring>
-#include <fstream>
+#include <map>
 #include <regex>
 #include <set>
-#include <sstream>
 
 #include "probes/cache_dir.h"
 
@@ -24,7 +21,7 @@ namespace {
 
 // Bump when the generated tree's content changes for the same inputs, so
 // stale caches are not reused.
-constexpr int kBuilderVersion = 6;
+constexpr int kBuilderVersion = 7;
 
 // Typedefs BPF C commonly uses without naming them as struct/union/enum.
 constexpr const char* kBaseTypedefs[] = {
@@ -107,34 +104,13 @@ constexpr const char* kBccUapiTypes[] = {
     "union bpf_iter_link_info",
 };
 
-Status ReadFile(const std::string& path, std::string* out) {
-  if (!ReadWholeFile(path, out)) {
-    return Unsupported("cannot read kernel BTF " + path + ": " + strerror(errno),
+Status ReadBtf(const std::string& path, std::string* out) {
+  Status read = ReadTrustedFile(path, out);
+  if (read.code() == StatusCode::kIoError) {
+    return Unsupported("cannot read kernel BTF: " + read.cause(),
                        "provtrace needs a kernel built with CONFIG_DEBUG_INFO_BTF=y");
   }
-  return Status::Ok();
-}
-
-void RemoveTree(const std::string& dir) {
-  // The tree is flat enough to remove by known names; a leftover temp dir is
-  // harmless, so failures here are ignored.
-  const char* files[] = {"include/provtrace/vmlinux.h",
-                         "include/provtrace/vmlinux_base.h",
-                         "include/linux/kconfig.h",
-                         "include/linux/version.h",
-                         "include/linux/log2.h",
-                         "include/linux/types.h",
-                         "include/linux/bpf_common.h",
-                         "include/uapi/linux/bpf.h",
-                         "include/uapi/linux/if_packet.h",
-                         "arch/x86/include/asm/page.h",
-                         "KEY"};
-  for (const char* f : files) unlink((dir + "/" + f).c_str());
-  const char* dirs[] = {
-      "include/provtrace",    "include/uapi/linux", "include/uapi", "include/linux", "include",
-      "arch/x86/include/asm", "arch/x86/include",   "arch/x86",     "arch"};
-  for (const char* d : dirs) rmdir((dir + "/" + d).c_str());
-  rmdir(dir.c_str());
+  return read;
 }
 
 // btf_dump prints through one callback for its whole life; where the text
@@ -224,8 +200,9 @@ bool HasMember(const struct btf* btf, uint32_t id, const std::string& member, in
   for (int i = 0; i < btf_vlen(t); ++i, ++m) {
     const char* name = btf__name_by_offset(btf, m->name_off);
     if (name != nullptr && member == name) return true;
-    if ((name == nullptr || *name == '\0') && HasMember(btf, m->type, member, depth + 1))
+    if ((name == nullptr || *name == '\0') && HasMember(btf, m->type, member, depth + 1)) {
       return true;
+    }
   }
   return false;
 }
@@ -285,10 +262,18 @@ std::string EnumDefines(const struct btf* btf, const std::vector<FieldQuery>& en
   return out;
 }
 
-Status DumpTypes(const std::string& btf_path, const std::vector<std::string>& names,
-                 const std::vector<std::string>& hooks, const std::vector<FieldQuery>& fields,
-                 const std::vector<FieldQuery>& enums, DumpedTypes* dumped) {
-  struct btf* btf = btf__parse(btf_path.c_str(), nullptr);
+Status DumpTypes(const std::string& btf_path, const std::string& btf_bytes,
+                 const std::vector<std::string>& names, const std::vector<std::string>& hooks,
+                 const std::vector<FieldQuery>& fields, const std::vector<FieldQuery>& enums,
+                 DumpedTypes* dumped) {
+  // The bytes already read and checked, when they are raw BTF (as sysfs
+  // gives it); an ELF file given with --btf is parsed by libbpf from its
+  // path, whose directories were checked with it.
+  uint16_t magic = 0;
+  if (btf_bytes.size() >= sizeof(magic)) memcpy(&magic, btf_bytes.data(), sizeof(magic));
+  struct btf* btf = magic == 0xeB9F
+                        ? btf__new(btf_bytes.data(), static_cast<__u32>(btf_bytes.size()))
+                        : btf__parse(btf_path.c_str(), nullptr);
   if (btf == nullptr) {
     return Unsupported("cannot parse kernel BTF " + btf_path + ": " + strerror(errno),
                        "provtrace needs a kernel built with CONFIG_DEBUG_INFO_BTF=y");
@@ -343,43 +328,62 @@ std::string VersionHeader() {
   return buf;
 }
 
-Status WriteTree(const std::string& dir, const DumpedTypes& types, const std::string& key) {
-  const char* subdirs[] = {"include/provtrace", "include/linux", "include/uapi/linux",
-                           "arch/x86/include/asm"};
-  for (const char* sub : subdirs) PT_RETURN_IF_ERROR(MakeDirs(dir + "/" + sub, 0700));
-  PT_RETURN_IF_ERROR(
-      WriteNewFile(dir + "/include/provtrace/vmlinux_base.h",
-                   "#ifndef PROVTRACE_VMLINUX_BASE_H\n#define PROVTRACE_VMLINUX_BASE_H\n" +
-                       types.base + "\n#endif\n"));
-  PT_RETURN_IF_ERROR(WriteNewFile(dir + "/include/provtrace/vmlinux.h",
-                                  "#ifndef PROVTRACE_VMLINUX_H\n#define PROVTRACE_VMLINUX_H\n"
-                                  "#include <provtrace/vmlinux_base.h>\n" +
-                                      types.main + "\n" + types.signatures + types.fields +
-                                      "#endif\n"));
+// The tree's files, by relative path.
+std::map<std::string, std::string> TreeFiles(const DumpedTypes& types) {
+  std::map<std::string, std::string> files;
+  files["include/provtrace/vmlinux_base.h"] =
+      "#ifndef PROVTRACE_VMLINUX_BASE_H\n#define PROVTRACE_VMLINUX_BASE_H\n" + types.base +
+      "\n#endif\n";
+  files["include/provtrace/vmlinux.h"] =
+      "#ifndef PROVTRACE_VMLINUX_H\n#define PROVTRACE_VMLINUX_H\n"
+      "#include <provtrace/vmlinux_base.h>\n" +
+      types.main + "\n" + types.signatures + types.fields + "#endif\n";
   // BCC force-includes kconfig.h; helpers.h refuses to build without
   // CONFIG_BPF_SYSCALL, and x86-64 kernels since 4.17 wrap syscalls.
-  PT_RETURN_IF_ERROR(WriteNewFile(dir + "/include/linux/kconfig.h",
-                                  "#define CONFIG_BPF_SYSCALL 1\n"
-                                  "#define CONFIG_ARCH_HAS_SYSCALL_WRAPPER 1\n"));
-  PT_RETURN_IF_ERROR(WriteNewFile(dir + "/include/linux/version.h", VersionHeader()));
-  PT_RETURN_IF_ERROR(WriteNewFile(dir + "/include/linux/log2.h", ""));
+  files["include/linux/kconfig.h"] =
+      "#define CONFIG_BPF_SYSCALL 1\n"
+      "#define CONFIG_ARCH_HAS_SYSCALL_WRAPPER 1\n";
+  files["include/linux/version.h"] = VersionHeader();
+  files["include/linux/log2.h"] = "";
   // BCC's bpf.h (the UAPI it carries) is included first and asks for these.
   // (__aligned_u64 is a macro in the kernel, so BTF cannot carry it.)
-  PT_RETURN_IF_ERROR(WriteNewFile(dir + "/include/linux/types.h",
-                                  "#include <provtrace/vmlinux_base.h>\n"
-                                  "#define __aligned_u64 __u64 __attribute__((aligned(8)))\n"
-                                  "#define __aligned_be64 __be64 __attribute__((aligned(8)))\n"
-                                  "#define __aligned_le64 __le64 __attribute__((aligned(8)))\n"));
-  PT_RETURN_IF_ERROR(WriteNewFile(dir + "/include/linux/bpf_common.h", ""));
-  PT_RETURN_IF_ERROR(
-      WriteNewFile(dir + "/include/uapi/linux/bpf.h", "#include <provtrace/vmlinux.h>\n"));
-  PT_RETURN_IF_ERROR(WriteNewFile(dir + "/include/uapi/linux/if_packet.h", ""));
+  files["include/linux/types.h"] =
+      "#include <provtrace/vmlinux_base.h>\n"
+      "#define __aligned_u64 __u64 __attribute__((aligned(8)))\n"
+      "#define __aligned_be64 __be64 __attribute__((aligned(8)))\n"
+      "#define __aligned_le64 __le64 __attribute__((aligned(8)))\n";
+  files["include/linux/bpf_common.h"] = "";
+  files["include/uapi/linux/bpf.h"] = "#include <provtrace/vmlinux.h>\n";
+  files["include/uapi/linux/if_packet.h"] = "";
   long page = sysconf(_SC_PAGESIZE);
-  PT_RETURN_IF_ERROR(
-      WriteNewFile(dir + "/arch/x86/include/asm/page.h",
-                   "#define PAGE_SIZE " + std::to_string(page > 0 ? page : 4096) + "UL\n"));
+  files["arch/x86/include/asm/page.h"] =
+      "#define PAGE_SIZE " + std::to_string(page > 0 ? page : 4096) + "UL\n";
+  return files;
+}
+
+Status WriteTree(const TrustedDir& dir, const DumpedTypes& types, const std::string& key) {
+  std::map<std::string, std::string> files = TreeFiles(types);
+  for (const auto& [path, content] : files) PT_RETURN_IF_ERROR(dir.CreateFile(path, content));
   // Written last: its presence marks a complete tree.
-  return WriteNewFile(dir + "/KEY", key + "\n");
+  return dir.CreateFile("KEY", TreeManifest(key, files));
+}
+
+// Whether the tree in dir is whole and as its KEY describes it, every
+// file and directory checked on its descriptor.
+Status VerifyTree(const TrustedDir& dir, const std::string& key) {
+  std::map<std::string, std::string> files;
+  PT_RETURN_IF_ERROR(dir.ReadTree(&files));
+  auto manifest = files.find("KEY");
+  if (manifest == files.end()) {
+    return Status(StatusCode::kDataLoss, dir.path() + " has no KEY (an incomplete tree)");
+  }
+  std::string recorded = std::move(manifest->second);
+  files.erase(manifest);
+  if (recorded != TreeManifest(key, files)) {
+    return Status(StatusCode::kDataLoss,
+                  dir.path() + " does not match its KEY (a file was changed, added or removed)");
+  }
+  return Status::Ok();
 }
 
 }  // namespace
@@ -436,26 +440,41 @@ std::vector<FieldQuery> ReferencedEnumQueries(const std::string& program_text) {
 
 std::vector<std::string> KernelTreeCflags() { return {"-ffine-grained-bitfield-accesses"}; }
 
+std::string TreeManifest(const std::string& key, const std::map<std::string, std::string>& files) {
+  std::string manifest = key + "\n";
+  for (const auto& [path, content] : files) manifest += Sha256Hex(content) + "  " + path + "\n";
+  return manifest;
+}
+
 Status PrepareKernelTree(const KernelTreeRequest& request, KernelTree* tree) {
   std::string btf;
-  PT_RETURN_IF_ERROR(ReadFile(request.btf_path, &btf));
+  PT_RETURN_IF_ERROR(ReadBtf(request.btf_path, &btf));
   // The types and hooks dumped are a function of the text: hashing the text
   // spares a start with a warm cache from scanning it (~25 ms).
   uint64_t hash = Fnv1a(btf);
   hash = Fnv1a(request.program_text, hash);
   hash = Fnv1a("builder-" + std::to_string(kBuilderVersion), hash);
   tree->key = HexKey(hash);
+  tree->warnings.clear();
 
-  PT_RETURN_IF_ERROR(MakeDirs(request.cache_root, 0700));
-  PT_RETURN_IF_ERROR(CheckPrivateDir(request.cache_root));
-  tree->path = request.cache_root + "/kernel-" + tree->key;
+  auto cache = std::make_shared<TrustedDir>();
+  PT_RETURN_IF_ERROR(TrustedDir::OpenPrivate(request.cache_root, cache.get()));
+  tree->cache = cache;
+  std::string name = "kernel-" + tree->key;
+  tree->path = request.cache_root + "/" + name;
 
-  std::string marker;
-  std::ifstream key_file(tree->path + "/KEY");
-  if (key_file && std::getline(key_file, marker) && marker == tree->key) {
-    PT_RETURN_IF_ERROR(CheckPrivateDir(tree->path));
+  auto dir = std::make_shared<TrustedDir>();
+  bool missing = false;
+  Status found = cache->OpenSubdir(name, dir.get(), &missing);
+  if (found.ok()) found = VerifyTree(*dir, tree->key);
+  if (found.ok()) {
+    tree->dir = dir;
     tree->from_cache = true;
     return Status::Ok();
+  }
+  if (!missing) {
+    tree->warnings.push_back("ignoring cached kernel headers: " + found.cause() +
+                             "; building them again");
   }
 
   std::vector<std::string> names = ReferencedTypeNames(request.program_text);
@@ -463,28 +482,29 @@ Status PrepareKernelTree(const KernelTreeRequest& request, KernelTree* tree) {
   std::vector<FieldQuery> fields = ReferencedFieldQueries(request.program_text);
   std::vector<FieldQuery> enums = ReferencedEnumQueries(request.program_text);
   DumpedTypes types;
-  PT_RETURN_IF_ERROR(DumpTypes(request.btf_path, names, hooks, fields, enums, &types));
+  PT_RETURN_IF_ERROR(DumpTypes(request.btf_path, btf, names, hooks, fields, enums, &types));
   tree->dumped_types = types.roots;
 
-  // Build aside and rename into place, so a concurrent or interrupted start
-  // never sees half a tree.
-  std::string tmp = request.cache_root + "/.tmp-XXXXXX";
-  if (mkdtemp(&tmp[0]) == nullptr) {
-    return IoError("cannot create a directory in " + request.cache_root + ": " + strerror(errno));
-  }
-  Status written = WriteTree(tmp, types, tree->key);
+  // Built aside in a fresh private directory and renamed into place, so a
+  // concurrent or interrupted start never sees half a tree; whatever held
+  // the name was refused (or is gone) and is removed first.
+  std::string tmp;
+  auto fresh = std::make_shared<TrustedDir>();
+  PT_RETURN_IF_ERROR(cache->MakeTempSubdir(fresh.get(), &tmp));
+  Status written = WriteTree(*fresh, types, tree->key);
+  if (written.ok() && !missing) written = cache->Remove(name);
   if (!written.ok()) {
-    RemoveTree(tmp);
+    cache->Remove(tmp);
     return written;
   }
-  if (rename(tmp.c_str(), tree->path.c_str()) != 0) {
-    int err = errno;
-    RemoveTree(tmp);
-    // Another provtrace won the race; its tree is equally good.
-    if (err != EEXIST && err != ENOTEMPTY) {
-      return IoError("cannot install " + tree->path + ": " + strerror(err));
-    }
+  if (!cache->Rename(tmp, name, fresh.get()).ok()) {
+    // Another provtrace installed the tree first: its tree is equally good
+    // once it verifies.
+    cache->Remove(tmp);
+    PT_RETURN_IF_ERROR(cache->OpenSubdir(name, fresh.get()));
+    PT_RETURN_IF_ERROR(VerifyTree(*fresh, tree->key));
   }
+  tree->dir = fresh;
   tree->from_cache = false;
   return Status::Ok();
 }

@@ -3,14 +3,20 @@
 // the C definitions of exactly the kernel types the probes name (dumped by
 // libbpf's btf_dump) plus the handful of files BCC's helpers.h includes.
 // Trees are cached under a root-owned 0700 directory keyed by the BTF's
-// identity and the requested type set, and reused on the next start.
+// identity and the requested type set, and reused on the next start once
+// verified: every directory and file of the tree checked on its descriptor
+// (this user's, private, no symbolic links) and its content matching the
+// manifest in its KEY file (the key, then "<SHA-256>  <path>" per file).
 #ifndef PROVTRACE_PROBES_KERNEL_TREE_H_
 #define PROVTRACE_PROBES_KERNEL_TREE_H_
 
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "core/status.h"
+#include "probes/cache_dir.h"
 
 namespace provtrace::probes {
 
@@ -23,11 +29,21 @@ struct KernelTreeRequest {
 };
 
 struct KernelTree {
-  std::string path;  // pass as BCC_KERNEL_SOURCE
+  std::string path;  // for messages; BCC is given dir->PinnedPath()
   std::string key;   // cache key: BTF identity + type set + builder
   bool from_cache = false;
   int dumped_types = 0;  // root types dumped (0 when from_cache)
+  // The verified cache root and tree, held open so that nothing is found by
+  // name again while the tree is used.
+  std::shared_ptr<const TrustedDir> cache;
+  std::shared_ptr<const TrustedDir> dir;
+  // Cache entries refused (one line each: the path and why) and rebuilt.
+  std::vector<std::string> warnings;
 };
+
+// The KEY file of a tree: the key, then each file's SHA-256 and relative
+// path, in path order.
+std::string TreeManifest(const std::string& key, const std::map<std::string, std::string>& files);
 
 Status PrepareKernelTree(const KernelTreeRequest& request, KernelTree* tree);
 

@@ -66,6 +66,7 @@ Status ProbeSession::Open(const SessionOptions& options, std::unique_ptr<ProbeSe
   session->timings_.image_from_cache = t.image_from_cache;
   session->timings_.tree_from_cache = t.tree_from_cache;
   session->timings_.tree_path = t.tree_path;
+  session->timings_.cache_warnings = t.warnings;
   session->btf_path_ = options.btf_path;
   PT_RETURN_IF_ERROR(CreateImageMaps(session->image_, &session->map_fds_));
   if (!options.floor) PT_RETURN_IF_ERROR(session->Configure(options));

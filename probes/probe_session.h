@@ -47,6 +47,9 @@ struct SessionTimings {
   double attach_seconds = 0;
   bool tree_from_cache = false;
   std::string tree_path;
+  // Cache entries refused (tampered with, or not provtrace's) and rebuilt,
+  // one line each naming the path and why.
+  std::vector<std::string> cache_warnings;
 };
 
 using Counters = std::array<uint64_t, PT_COUNTER_MAX>;

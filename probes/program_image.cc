@@ -16,8 +16,9 @@ namespace provtrace::probes {
 namespace {
 
 constexpr char kMagic[8] = {'P', 'T', 'I', 'M', 'A', 'G', 'E', '1'};
-// Bump when the image's layout or what goes into its key changes.
-constexpr int kImageVersion = 1;
+// Bump when the image's layout or what goes into its key changes (2: the
+// cached file is sealed, see Seal).
+constexpr int kImageVersion = 2;
 constexpr uint8_t kLdImm64 = BPF_LD | BPF_IMM | BPF_DW;
 
 double SecondsSince(std::chrono::steady_clock::time_point start) {
@@ -208,15 +209,31 @@ Status CompileImage(const std::string& program_text, const CompileOptions& optio
   hash = Fnv1a(std::string("bcc ") + LIBBCC_VERSION + ";", hash);
   hash = Fnv1a("cpus " + std::to_string(sysconf(_SC_NPROCESSORS_CONF)) + ";", hash);
   hash = Fnv1a("image " + std::to_string(kImageVersion), hash);
-  std::string path = options.cache_root + "/image-" + HexKey(hash);
+  std::string name = "image-" + HexKey(hash);
+  std::string path = options.cache_root + "/" + name;
   timings->image_path = path;
 
+  // Read through the verified cache directory's descriptor, checked on its
+  // own (no link, this user's, private) and unsealed against its name
+  // before a byte of it is parsed; anything refused is compiled again and
+  // replaced, never loaded.
   auto start = std::chrono::steady_clock::now();
-  std::string bytes;
-  if (ReadWholeFile(path, &bytes) && ParseImage(bytes, image).ok()) {
-    timings->image_from_cache = true;
-    timings->compile_seconds = SecondsSince(start);
-    return Status::Ok();
+  std::string sealed;
+  bool missing = false;
+  Status read = tree.cache->ReadFile(name, &sealed, &missing);
+  if (read.ok()) {
+    std::string_view bytes;
+    if (Unseal(name, sealed, &bytes) && ParseImage(bytes, image).ok()) {
+      timings->image_from_cache = true;
+      timings->compile_seconds = SecondsSince(start);
+      return Status::Ok();
+    }
+    timings->warnings.push_back("ignoring cached program image: " + path +
+                                " does not match its seal (modified or cut short); compiling it "
+                                "again");
+  } else if (!missing) {
+    timings->warnings.push_back("ignoring cached program image: " + read.cause() +
+                                "; compiling it again");
   }
   std::unique_ptr<CompiledModule> module;
   PT_RETURN_IF_ERROR(CompileInTree(program_text, options, tree, *timings, &module));
@@ -224,7 +241,7 @@ Status CompileImage(const std::string& program_text, const CompileOptions& optio
   PT_RETURN_IF_ERROR(ExtractImage(*module, image));
   // A cache that cannot be written costs the next start its compile time,
   // nothing else.
-  WriteFileAtomically(path, SerializeImage(*image));
+  tree.cache->WriteFile(name, Seal(name, SerializeImage(*image)));
   return Status::Ok();
 }
 

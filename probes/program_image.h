@@ -58,7 +58,10 @@ Status ParseImage(std::string_view bytes, ProgramImage* image);
 
 // Compiles program_text to an image, or takes it from the cache under
 // options.cache_root (keyed by the text, the BTF-made kernel tree, the
-// compile flags, BCC's version and the number of CPUs).
+// compile flags, BCC's version and the number of CPUs). The cached file
+// image-<key> is Seal(its name, SerializeImage(image)); one that is not
+// this user's private regular file, or does not unseal and parse, is
+// refused with a line in timings->warnings and compiled again.
 Status CompileImage(const std::string& program_text, const CompileOptions& options,
                     ProgramImage* image, CompileTimings* timings);
 
