@@ -848,6 +848,13 @@ ParseOutcome ParseOptions(int argc, const char* const* argv, Options* options, s
   return outcome;
 }
 
+int RingBufferPages(int buffer_pages, long cpus) {
+  int64_t pages = int64_t{buffer_pages} * (cpus > 0 ? cpus : 1);
+  int ring_pages = 1;
+  while (ring_pages < kMaxRingPages && int64_t{ring_pages} * 2 <= pages) ring_pages *= 2;
+  return ring_pages;
+}
+
 std::vector<std::string> LongOptionNames() {
   CLI::App app;
   Options options;

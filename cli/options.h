@@ -84,6 +84,11 @@ enum class ParseOutcome {
 // control characters.
 ParseOutcome ParseOptions(int argc, const char* const* argv, Options* options, std::string* text);
 
+// The ring buffer's size in pages for --transport=ring: the memory of the
+// perf buffers (buffer_pages per CPU times `cpus`), rounded down to a
+// power of two and at most kMaxRingPages. cpus < 1 counts as 1.
+int RingBufferPages(int buffer_pages, long cpus);
+
 // The long option names --help lists, for the man page consistency test.
 std::vector<std::string> LongOptionNames();
 

@@ -509,5 +509,18 @@ TEST(OptionsTest, HelpAmongOptionsOnly) {
   EXPECT_EQ(file.output, "--help");
 }
 
+// --transport=ring: the perf buffers' memory in one ring, which the kernel
+// takes up to 2 GiB (its byte size is a 32-bit power of two).
+TEST(OptionsTest, RingBufferPages) {
+  EXPECT_EQ(RingBufferPages(512, 2), 1024);
+  EXPECT_EQ(RingBufferPages(512, 3), 1024);
+  EXPECT_EQ(RingBufferPages(1, 1), 1);
+  EXPECT_EQ(RingBufferPages(8, 0), 8);
+  EXPECT_EQ(RingBufferPages(262144, 2), 524288);
+  EXPECT_EQ(RingBufferPages(262144, 4), 524288);
+  EXPECT_EQ(RingBufferPages(262144, 8192), 524288);
+  EXPECT_EQ(static_cast<int64_t>(kMaxRingPages) * 4096, int64_t{1} << 31);
+}
+
 }  // namespace
 }  // namespace provtrace::cli
