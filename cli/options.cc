@@ -194,6 +194,7 @@ void Define(CLI::App& app, Options* o, Raw* raw) {
                  "--cgroup: either; not with a command)")
       ->type_name("PID")
       ->expected(1)
+      ->allow_extra_args(false)  // else CLI11 splits a value "[a,b]" in two
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_option("--cgroup", o->cgroup,
                  "Trace the tasks of a cgroup v2 directory (a container's) and below it")
@@ -208,16 +209,19 @@ void Define(CLI::App& app, Options* o, Raw* raw) {
                  "Keep file relations only for files under PREFIX (repeatable)")
       ->type_name("PREFIX")
       ->expected(1)
+      ->allow_extra_args(false)  // else CLI11 splits a value "[a,b]" in two
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_option("--exclude-path", o->filter.exclude_paths,
                  "Leave out relations of files under PREFIX (repeatable)")
       ->type_name("PREFIX")
       ->expected(1)
+      ->allow_extra_args(false)  // else CLI11 splits a value "[a,b]" in two
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_option("--track", raw->track,
                  "Keep only relations of tracked objects: a file PATH or pid:N (repeatable)")
       ->type_name("WHAT")
       ->expected(1)
+      ->allow_extra_args(false)  // else CLI11 splits a value "[a,b]" in two
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_flag("--propagate", o->filter.propagate,
                "With --track: what receives information from a tracked object is tracked");

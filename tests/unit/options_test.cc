@@ -522,5 +522,18 @@ TEST(OptionsTest, RingBufferPages) {
   EXPECT_EQ(static_cast<int64_t>(kMaxRingPages) * 4096, int64_t{1} << 31);
 }
 
+// CLI11 read a value "[a,b]" of a repeatable option as two values.
+TEST(OptionsTest, ValuesAreTakenWhole) {
+  EXPECT_TRUE(Contains(ErrorFor({"--path", "[/a,b]"}), "--path: '[/a,b]' is not an absolute path"));
+  EXPECT_TRUE(Contains(ErrorFor({"-p", "[1,2]"}), "-p: '[1,2]' is not a process id"));
+  EXPECT_TRUE(Contains(ErrorFor({"--track", "[/a,pid:1]"}), "--track: '[/a,pid:1]' is neither"));
+  Options o;
+  std::string text;
+  ASSERT_EQ(Parse({"--exclude-path", "/[a,b]", "--exclude-path", "/c"}, &o, &text),
+            ParseOutcome::kRun)
+      << text;
+  EXPECT_EQ(o.filter.exclude_paths, (std::vector<std::string>{"/[a,b]", "/c"}));
+}
+
 }  // namespace
 }  // namespace provtrace::cli
