@@ -183,13 +183,9 @@ probes::SessionOptions SessionOptionsFor(const Options& options, probes::Backend
   session_options.cgroup_id = options.cgroup_id;
   if (options.ring) {
     session_options.program.transport = probes::Transport::kRing;
-    // The same memory as the perf buffers: pages per CPU times the CPUs,
-    // rounded down to a power of two.
-    long cpus = sysconf(_SC_NPROCESSORS_CONF);
-    int pages = options.buffer_pages * static_cast<int>(cpus > 0 ? cpus : 1);
-    int ring_pages = 1;
-    while (ring_pages * 2 <= pages) ring_pages *= 2;
-    session_options.program.ring_pages = ring_pages;
+    // The same memory as the perf buffers, at most 2 GiB (cli/options.h).
+    session_options.program.ring_pages =
+        RingBufferPages(options.buffer_pages, sysconf(_SC_NPROCESSORS_CONF));
     session_options.program.ring_wakeup_batch = WakeupBatch(options);
   }
   session_options.cache_root = options.cache_dir;
