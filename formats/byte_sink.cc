@@ -21,6 +21,22 @@ FdSink::FdSink(int fd, std::string name, bool owns_fd, bool unbuffered)
 
 FdSink::~FdSink() { Close(); }
 
+void FdSink::Mark() { marks_.push_back(written_ + buffer_.size()); }
+
+// After a failed write: a regular file ends at its last whole unit.
+void FdSink::CutToLastUnit() {
+  struct stat st;
+  if (fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) return;
+  off_t end = lseek(fd_, 0, SEEK_CUR);
+  if (end < 0) return;
+  // The file's offset is where we are; units are counted from where it
+  // was when we got it.
+  off_t base = end - static_cast<off_t>(written_);
+  if (ftruncate(fd_, base + static_cast<off_t>(whole_)) == 0) {
+    lseek(fd_, base + static_cast<off_t>(whole_), SEEK_SET);
+  }
+}
+
 Status FdSink::WriteAll(const char* data, size_t size) {
   if (!failed_.ok()) return failed_;
   while (size > 0) {
@@ -31,23 +47,36 @@ Status FdSink::WriteAll(const char* data, size_t size) {
         failed_ = Status(StatusCode::kOutputClosed, "the reader of " + name_ + " went away");
       } else {
         failed_ = IoError("cannot write " + name_ + ": " + strerror(errno));
+        CutToLastUnit();
       }
       return failed_;
     }
     data += n;
     size -= static_cast<size_t>(n);
     written_ += static_cast<uint64_t>(n);
+    while (!marks_.empty() && marks_.front() <= written_) {
+      whole_ = marks_.front();
+      marks_.pop_front();
+    }
   }
   return Status::Ok();
 }
 
 Status FdSink::Write(std::string_view bytes) {
-  if (unbuffered_) return WriteAll(bytes.data(), bytes.size());
+  if (!failed_.ok()) return failed_;
+  if (unbuffered_) {
+    if (mark_every_write_) marks_.push_back(written_ + bytes.size());
+    return WriteAll(bytes.data(), bytes.size());
+  }
   if (buffer_.size() + bytes.size() > kBufferSize) {
     PT_RETURN_IF_ERROR(Flush());
-    if (bytes.size() > kBufferSize) return WriteAll(bytes.data(), bytes.size());
+    if (bytes.size() > kBufferSize) {
+      if (mark_every_write_) marks_.push_back(written_ + bytes.size());
+      return WriteAll(bytes.data(), bytes.size());
+    }
   }
   buffer_.append(bytes.data(), bytes.size());
+  if (mark_every_write_) marks_.push_back(written_ + buffer_.size());
   return failed_;
 }
 

@@ -9,8 +9,12 @@ namespace {
 
 class ZstdSink : public ByteSink {
  public:
+  // The inner sink's units are this sink's frames: a file cut after a
+  // failed write ends with a whole frame.
   ZstdSink(std::unique_ptr<ByteSink> inner, ZSTD_CCtx* cctx)
-      : inner_(std::move(inner)), cctx_(cctx), out_(ZSTD_CStreamOutSize(), '\0') {}
+      : inner_(std::move(inner)), cctx_(cctx), out_(ZSTD_CStreamOutSize(), '\0') {
+    inner_->MarkOnlyWhenAsked();
+  }
   ~ZstdSink() override {
     Close();
     ZSTD_freeCCtx(cctx_);
@@ -28,6 +32,7 @@ class ZstdSink : public ByteSink {
     if (frame_open_) {
       PT_RETURN_IF_ERROR(Compress({}, ZSTD_e_end));
       frame_open_ = false;
+      inner_->Mark();
     }
     return inner_->Flush();
   }
@@ -75,6 +80,9 @@ Status NewZstdSink(std::unique_ptr<ByteSink> inner, int level, std::unique_ptr<B
   ZSTD_CCtx* cctx = ZSTD_createCCtx();
   if (cctx == nullptr) return InternalError("cannot create a zstd context");
   ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level);
+  // Each frame carries a checksum of its content: zstd -t and a replay
+  // find a damaged one.
+  ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
   *sink = std::make_unique<ZstdSink>(std::move(inner), cctx);
   return Status::Ok();
 }
