@@ -8,6 +8,7 @@
 #include "core/decoder.h"
 #include "core/record.h"
 #include "formats/capture_format.h"
+#include "formats/crc32c.h"
 
 namespace provtrace::formats {
 namespace {
@@ -120,7 +121,8 @@ Status CaptureReader::ReadHeader() {
     return Status(StatusCode::kDataLoss, name_ + " is not a provtrace capture (bad magic)",
                   "make captures with provtrace -w FILE");
   }
-  if (header.format_version != kCaptureFormatVersion) {
+  if (header.format_version < kFirstCaptureFormatVersion ||
+      header.format_version > kCaptureFormatVersion) {
     return Status(StatusCode::kDataLoss,
                   name_ + " is capture format " + std::to_string(header.format_version) +
                       "; this provtrace reads format " + std::to_string(kCaptureFormatVersion),
@@ -136,6 +138,16 @@ Status CaptureReader::ReadHeader() {
       !Fill(header.header_size)) {
     return Status(StatusCode::kDataLoss, name_ + " has a corrupt header");
   }
+  format_ = header.format_version;
+  if (format_ >= 2) {
+    // The header's checksum covers what this reader knows of it.
+    CaptureHeader unsummed = header;
+    unsummed.reserved = 0;
+    if (Crc32c(&unsummed, sizeof(unsummed)) != header.reserved) {
+      return Status(StatusCode::kDataLoss,
+                    name_ + " is corrupt at byte 0 (its header): checksum mismatch");
+    }
+  }
   pos_ += header.header_size;
   info_.boot_id = header.boot_id;
   info_.machine_id = header.machine_id;
@@ -144,61 +156,129 @@ Status CaptureReader::ReadHeader() {
   return Status::Ok();
 }
 
+// Delivers one format 1 frame (a record or a loss) at payload; `why` says
+// what is wrong when it is not one.
+bool CaptureReader::Deliver(uint32_t type, const char* payload, uint32_t length, std::string* why) {
+  switch (static_cast<CaptureFrame>(type)) {
+    case CaptureFrame::kRecord: {
+      DecodedRecord probe;
+      DecodeError error = DecodeRecord(payload, length, &probe);
+      if (error != DecodeError::kNone) {
+        *why = "record does not decode: " + std::string(DecodeErrorText(error));
+        return false;
+      }
+      handler_->OnRawRecord(payload, length);
+      return true;
+    }
+    case CaptureFrame::kLost: {
+      if (length != sizeof(CaptureLost)) {
+        *why = "lost frame of the wrong size";
+        return false;
+      }
+      CaptureLost raw;
+      memcpy(&raw, payload, sizeof(raw));
+      Lost lost;
+      lost.source = static_cast<LostSource>(raw.source);
+      lost.count = raw.count;
+      lost.cpu = raw.cpu;
+      lost.time_ns = raw.time_ns;
+      handler_->OnLost(lost);
+      return true;
+    }
+    default:
+      *why = "unknown frame type " + std::to_string(type);
+      return false;
+  }
+}
+
+// A checksummed block of frames (format 2): all or nothing of it is
+// delivered.
+bool CaptureReader::DeliverBlock(const char* payload, uint32_t length, uint32_t frames,
+                                 uint64_t offset, std::string* why, uint64_t* bad_at) {
+  // First check every frame's bounds, so that none is delivered from a
+  // block whose framing is broken.
+  uint32_t at = 0, count = 0;
+  while (at < length) {
+    uint32_t prefix[2];
+    if (length - at < sizeof(prefix)) break;
+    memcpy(prefix, payload + at, sizeof(prefix));
+    if (prefix[0] > kMaxFramePayload || prefix[0] > length - at - sizeof(prefix)) break;
+    at += sizeof(prefix) + prefix[0];
+    ++count;
+  }
+  if (at != length || count != frames) {
+    *why = "block framing does not add up";
+    *bad_at = offset;
+    return false;
+  }
+  for (at = 0; at < length;) {
+    uint32_t prefix[2];
+    memcpy(prefix, payload + at, sizeof(prefix));
+    if (!Deliver(prefix[1], payload + at + sizeof(prefix), prefix[0], why)) {
+      *bad_at = offset + sizeof(BlockPrefix) + at;
+      return false;
+    }
+    at += sizeof(prefix) + prefix[0];
+    ++frames_;
+  }
+  return true;
+}
+
 Status CaptureReader::Poll(int) {
   for (int i = 0; i < kFramesPerPoll && !done_; ++i) {
     uint64_t offset = consumed_ + pos_;
-    auto corrupt = [&](const std::string& why) {
+    auto corrupt = [&](const std::string& why, uint64_t at) {
       done_ = true;
       return Status(StatusCode::kDataLoss,
-                    name_ + " is corrupt at byte " + std::to_string(offset) + " (frame " +
+                    name_ + " is corrupt at byte " + std::to_string(at) + " (frame " +
                         std::to_string(frames_ + 1) + "): " + why,
                     "the records before it were output");
     };
     if (!Fill(8)) {
-      if (!zstd_error_.empty()) return corrupt("zstd: " + zstd_error_);
+      if (!zstd_error_.empty()) return corrupt("zstd: " + zstd_error_, offset);
       if (buf_.size() == pos_) {
         done_ = true;
         return Status::Ok();
       }
-      return corrupt("truncated frame header");
+      return corrupt("truncated frame header", offset);
     }
     uint32_t prefix[2];
     memcpy(prefix, buf_.data() + pos_, sizeof(prefix));
     uint32_t length = prefix[0];
-    if (length > kMaxFramePayload) return corrupt("frame length " + std::to_string(length));
-    if (!Fill(8 + static_cast<size_t>(length))) {
-      if (!zstd_error_.empty()) return corrupt("zstd: " + zstd_error_);
+    size_t head = 8;
+    if (format_ >= 2) {
+      // Every frame of format 2 is a checksummed block.
+      if (prefix[1] != static_cast<uint32_t>(CaptureFrame::kBlock)) {
+        return corrupt("not a block (frame type " + std::to_string(prefix[1]) + ")", offset);
+      }
+      if (length > kMaxBlockPayload)
+        return corrupt("block length " + std::to_string(length), offset);
+      head = sizeof(BlockPrefix);
+    } else if (length > kMaxFramePayload) {
+      return corrupt("frame length " + std::to_string(length), offset);
+    }
+    if (!Fill(head + static_cast<size_t>(length))) {
+      if (!zstd_error_.empty()) return corrupt("zstd: " + zstd_error_, offset);
+      size_t left = buf_.size() - pos_;
       return corrupt("truncated: the frame needs " + std::to_string(length) + " bytes, " +
-                     std::to_string(buf_.size() - pos_ - 8) + " are left");
+                         std::to_string(left > head ? left - head : 0) + " are left",
+                     offset);
     }
-    const char* payload = buf_.data() + pos_ + 8;
-    switch (static_cast<CaptureFrame>(prefix[1])) {
-      case CaptureFrame::kRecord: {
-        DecodedRecord probe;
-        DecodeError error = DecodeRecord(payload, length, &probe);
-        if (error != DecodeError::kNone) {
-          return corrupt("record does not decode: " + std::string(DecodeErrorText(error)));
-        }
-        handler_->OnRawRecord(payload, length);
-        break;
+    const char* payload = buf_.data() + pos_ + head;
+    std::string why;
+    if (format_ >= 2) {
+      BlockPrefix block;
+      memcpy(&block, buf_.data() + pos_, sizeof(block));
+      if (Crc32c(payload, length) != block.crc) return corrupt("checksum mismatch", offset);
+      uint64_t bad_at = offset;
+      if (!DeliverBlock(payload, length, block.frames, offset, &why, &bad_at)) {
+        return corrupt(why, bad_at);
       }
-      case CaptureFrame::kLost: {
-        if (length != sizeof(CaptureLost)) return corrupt("lost frame of the wrong size");
-        CaptureLost raw;
-        memcpy(&raw, payload, sizeof(raw));
-        Lost lost;
-        lost.source = static_cast<LostSource>(raw.source);
-        lost.count = raw.count;
-        lost.cpu = raw.cpu;
-        lost.time_ns = raw.time_ns;
-        handler_->OnLost(lost);
-        break;
-      }
-      default:
-        return corrupt("unknown frame type " + std::to_string(prefix[1]));
+    } else {
+      if (!Deliver(prefix[1], payload, length, &why)) return corrupt(why, offset);
+      ++frames_;
     }
-    pos_ += 8 + length;
-    ++frames_;
+    pos_ += head + length;
   }
   return Status::Ok();
 }

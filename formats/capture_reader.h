@@ -37,6 +37,9 @@ class CaptureReader : public RecordSource {
   Status ReadHeader();
   // Makes at least n bytes available at pos_ (fewer at the end of input).
   bool Fill(size_t n);
+  bool Deliver(uint32_t type, const char* payload, uint32_t length, std::string* why);
+  bool DeliverBlock(const char* payload, uint32_t length, uint32_t frames, uint64_t offset,
+                    std::string* why, uint64_t* bad_at);
 
   std::string name_;
   RecordHandler* handler_ = nullptr;
@@ -52,6 +55,7 @@ class CaptureReader : public RecordSource {
   bool eof_ = false;
   bool done_ = false;
   uint64_t frames_ = 0;
+  uint32_t format_ = 0;  // of the capture (capture_format.h)
   CaptureInfo info_;
 };
 

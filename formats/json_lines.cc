@@ -25,9 +25,7 @@ class JsonLinesWriter : public RecordSink {
   }
 
   Status OnNode(const Node& node) override {
-    Start();
-    writer_.Key("kind");
-    writer_.String("node");
+    Start("node");
     Common(NodeTypeName(node.type), node.id, &node.version, node.time_ns);
     if (node.history_unknown()) {
       writer_.Key("history_unknown");
@@ -68,9 +66,7 @@ class JsonLinesWriter : public RecordSink {
   }
 
   Status OnRelation(const Relation& rel) override {
-    Start();
-    writer_.Key("kind");
-    writer_.String("relation");
+    Start("relation");
     Common(RelationTypeName(rel.type), rel.id, nullptr, rel.time_ns);
     Endpoint("from", rel.from);
     Endpoint("to", rel.to);
@@ -84,9 +80,7 @@ class JsonLinesWriter : public RecordSink {
   }
 
   Status OnLost(const Lost& lost) override {
-    Start();
-    writer_.Key("kind");
-    writer_.String("lost");
+    Start("lost");
     writer_.Key("source");
     writer_.String(lost.source == LostSource::kBpfOutput ? "bpf" : "perf");
     writer_.Key("count");
@@ -173,7 +167,8 @@ class JsonLinesWriter : public RecordSink {
     CharField("sysname", m.sysname, PT_UTS_LEN);
     CharField("nodename", m.nodename, PT_UTS_LEN);
     CharField("release", m.release, PT_UTS_LEN);
-    CharField("version", m.version, PT_UTS_LEN);
+    // Not "version": every node has that (its version number).
+    CharField("kernel_version", m.version, PT_UTS_LEN);
     CharField("machine", m.machine, PT_UTS_LEN);
   }
 
@@ -181,10 +176,17 @@ class JsonLinesWriter : public RecordSink {
   Status End(const Stats&) override { return out_->Flush(); }
 
  private:
-  void Start() {
+  // Every line starts with its kind and its place in the stream: seq
+  // counts from 0 and, unlike time (nanoseconds since 1970, beyond 2^53),
+  // is exact in readers that keep numbers as doubles (jq 1.6).
+  void Start(const char* kind) {
     buffer_.Clear();
     writer_.Reset(buffer_);
     writer_.StartObject();
+    writer_.Key("kind");
+    writer_.String(kind);
+    writer_.Key("seq");
+    writer_.Uint64(seq_++);
   }
 
   // The fields every node and relation starts with; version for nodes.
@@ -229,6 +231,7 @@ class JsonLinesWriter : public RecordSink {
   rapidjson::StringBuffer buffer_;
   JsonWriter writer_;
   std::string scratch_;
+  uint64_t seq_ = 0;
 };
 
 }  // namespace

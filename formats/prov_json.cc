@@ -115,9 +115,7 @@ class ProvJsonWriter : public RecordSink {
   Status End(const Stats&) override { return Flush(); }
 
  private:
-  int64_t UnixNs(uint64_t boot_ns) const {
-    return info_.WallClockNs(boot_ns);
-  }
+  int64_t UnixNs(uint64_t boot_ns) const { return info_.WallClockNs(boot_ns); }
 
   // Elements are written as {"id":{...}} and kept without the outer braces.
   void Start(const std::string& id) {

@@ -89,9 +89,7 @@ class SpadeJsonWriter : public RecordSink {
   Status End(const Stats&) override { return out_->Flush(); }
 
  private:
-  int64_t UnixNs(uint64_t boot_ns) const {
-    return info_.WallClockNs(boot_ns);
-  }
+  int64_t UnixNs(uint64_t boot_ns) const { return info_.WallClockNs(boot_ns); }
 
   // The annotations CamFlow keeps "cf:"-prefixed in SPADE JSON too.
   void Cf(const char* name, const std::string& value) {

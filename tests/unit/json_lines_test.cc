@@ -4,8 +4,10 @@
 #include <rapidjson/document.h>
 
 #include <fstream>
+#include <set>
 #include <sstream>
 
+#include "core/machine.h"
 #include "core/pipeline.h"
 #include "tests/unit/records_for_test.h"
 #include "tests/unit/string_sink.h"
@@ -13,9 +15,12 @@
 namespace provtrace::formats {
 namespace {
 
+using testing::InodeRecord;
 using testing::PathRecord;
+using testing::ProcRecord;
 using testing::Ref;
 using testing::RelationRecord;
+using testing::StringsRecord;
 using testing::TaskRecord;
 
 std::string Render(const std::vector<std::vector<uint8_t>>& records) {
@@ -140,6 +145,69 @@ TEST(JsonLinesTest, LostRecordsCarryCountAndCpu) {
   EXPECT_STREQ(doc["kind"].GetString(), "lost");
   EXPECT_EQ(doc["count"].GetUint64(), 17u);
   EXPECT_EQ(doc["cpu"].GetInt(), 1);
+}
+
+// No record names a key twice (jq and Python keep only the last of two):
+// one of every node type, a relation and a loss, checked key by key.
+TEST(JsonLinesTest, NoRecordOfAnyTypeRepeatsAKey) {
+  std::vector<std::vector<uint8_t>> records = {
+      TaskRecord(16, 0, 500, 500, "sh", PT_NODE_HISTORY_UNKNOWN, 10),
+      ProcRecord(17, 0, 500, 0, 11),
+      PathRecord(18, "/usr/bin/ls", 12),
+      StringsRecord(19, PT_NODE_ARGV, {"ls", "-l"}, 13),
+      StringsRecord(20, PT_NODE_ENVP, {"HOME=/root"}, 14),
+      RelationRecord(PT_REL_READ, 21, Ref(22, 0, PT_NODE_FILE), Ref(16, 0, PT_NODE_TASK), 0, 7, 15),
+  };
+  for (uint16_t type = PT_NODE_FILE; type <= PT_NODE_SOCKET; ++type) {
+    records.push_back(InodeRecord(100 + type, 0, type, 1234, 0100644, 0, 16));
+  }
+  records.push_back(MachineRecord());
+  StringSink sink;
+  auto writer = NewJsonLinesWriter(&sink);
+  Pipeline pipeline({writer.get()});
+  ASSERT_TRUE(pipeline.Begin(CaptureInfo()).ok());
+  for (const auto& r : records) pipeline.OnRawRecord(r.data(), r.size());
+  Lost lost;
+  lost.count = 3;
+  lost.cpu = 1;
+  pipeline.OnLost(lost);
+  ASSERT_TRUE(pipeline.End().ok());
+  std::istringstream lines(sink.data);
+  std::string line;
+  std::set<std::string> types_seen;
+  int count = 0;
+  while (std::getline(lines, line)) {
+    ++count;
+    rapidjson::Document doc;
+    doc.Parse(line.c_str());
+    ASSERT_FALSE(doc.HasParseError()) << line;
+    std::set<std::string> keys;
+    for (auto it = doc.MemberBegin(); it != doc.MemberEnd(); ++it) {
+      EXPECT_TRUE(keys.insert(it->name.GetString()).second)
+          << "key " << it->name.GetString() << " twice in " << line;
+    }
+    types_seen.insert(std::string(doc["kind"].GetString()) + ":" +
+                      (doc.HasMember("type") ? doc["type"].GetString() : ""));
+  }
+  EXPECT_EQ(count, static_cast<int>(records.size()) + 1);
+  EXPECT_TRUE(types_seen.count("node:machine"));
+  EXPECT_TRUE(types_seen.count("lost:"));
+  EXPECT_EQ(types_seen.size(), records.size() + 1);  // every type once
+}
+
+// Lines count their place in the stream from 0, in every reader exact.
+TEST(JsonLinesTest, SeqCountsTheLines) {
+  std::string out = Render(SkeletonStream());
+  std::istringstream lines(out);
+  std::string line;
+  uint64_t expected = 0;
+  while (std::getline(lines, line)) {
+    rapidjson::Document doc;
+    doc.Parse(line.c_str());
+    ASSERT_TRUE(doc.HasMember("seq")) << line;
+    EXPECT_EQ(doc["seq"].GetUint64(), expected++) << line;
+  }
+  EXPECT_EQ(expected, SkeletonStream().size());
 }
 
 }  // namespace
