@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <initializer_list>
 #include <string>
+#include <string_view>
 
 #include "formats/node_labels.h"
 
@@ -13,6 +15,33 @@ namespace {
 
 std::string Key(uint64_t id, uint32_t version) {
   return std::to_string(id) + "." + std::to_string(version);
+}
+
+// A label value in Graphviz's escString form, from lines already escaped
+// for display (no control characters, valid UTF-8). cgraph's writer quotes
+// the value and turns '"' into \" but leaves backslashes alone, and the
+// layout then reads \n, \l, \N, \G, ... as escapes: so every backslash
+// of the text is doubled and lines are joined with \n. A value must not end
+// in a backslash, which the DOT lexer would read with the closing quote as
+// an escaped quote: a trailing \n ends such a last line (Graphviz adds no
+// empty line for it).
+std::string DotLabel(std::initializer_list<std::string_view> lines) {
+  std::string value;
+  bool first = true;
+  for (std::string_view line : lines) {
+    if (!first) value += "\\n";
+    first = false;
+    for (char c : line) {
+      if (c == '\\') value.push_back('\\');
+      value.push_back(c);
+    }
+  }
+  if (!value.empty() && value.back() == '\\') value += "\\n";
+  return value;
+}
+
+std::string NodeText(NodeType type, const std::string& label, uint32_t version) {
+  return DotLabel({NodeTypeName(type), label, "v" + std::to_string(version)});
 }
 
 class DotWriter : public RecordSink {
@@ -44,11 +73,9 @@ class DotWriter : public RecordSink {
     // An inode named earlier keeps its name in later versions.
     std::string label =
         IsInodeType(node.type) ? labels_.Label(node.id, node.type) : NodeLabel(node);
-    if (node.type != NodeType::kPath) {
-      label = std::string(NodeTypeName(node.type)) + "\n" + label + "\nv" +
-              std::to_string(node.version);
-    }
-    Set(n, "label", label);
+    Set(n, "label",
+        node.type == NodeType::kPath ? DotLabel({label})
+                                     : NodeText(node.type, label, node.version));
     return Status::Ok();
   }
 
@@ -60,9 +87,7 @@ class DotWriter : public RecordSink {
     for (auto [node, ref] : {std::pair(from, rel.from), std::pair(to, rel.to)}) {
       char* label = agget(node, const_cast<char*>("label"));
       if (label == nullptr || label[0] == '\0') {
-        Set(node, "label",
-            std::string(NodeTypeName(ref.type)) + "\n" + labels_.Label(ref) + "\nv" +
-                std::to_string(ref.version));
+        Set(node, "label", NodeText(ref.type, labels_.Label(ref), ref.version));
       }
     }
     std::string name = std::to_string(rel.id);
@@ -71,9 +96,7 @@ class DotWriter : public RecordSink {
     if (rel.from.id == rel.to.id) Set(e, "style", "dashed");  // a version chain
     if (rel.type == RelationType::kNamed && IsInodeType(rel.to.type)) {
       // Show an inode by its name once it has one.
-      Set(to, "label",
-          std::string(NodeTypeName(rel.to.type)) + "\n" + labels_.Label(rel.to) + "\nv" +
-              std::to_string(rel.to.version));
+      Set(to, "label", NodeText(rel.to.type, labels_.Label(rel.to), rel.to.version));
     }
     return Status::Ok();
   }

@@ -2,32 +2,66 @@
 
 #include <cstring>
 
+#include "formats/kernel_string.h"
+
 namespace provtrace::formats {
 namespace {
 
-std::string Chars(const char* chars, size_t max) { return std::string(chars, strnlen(chars, max)); }
+std::string_view Chars(const char* chars, size_t max) {
+  return std::string_view(chars, strnlen(chars, max));
+}
+
+// Longest argv/envp label kept, in bytes of its escaped form.
+constexpr size_t kMaxStringsLabel = 60;
 
 }  // namespace
 
-std::string NodeLabel(const Node& node) {
+void AppendStrings(std::string* out, std::string_view strings, bool utf8) {
+  bool first = true;
+  while (!strings.empty()) {
+    size_t end = strings.find('\0');
+    std::string_view one = strings.substr(0, end);
+    if (!first) out->push_back(' ');
+    AppendEscapedField(out, one, utf8);
+    first = false;
+    if (end == std::string_view::npos) break;
+    strings.remove_prefix(end + 1);
+    // A trailing NUL ends the last string; it does not start an empty one.
+  }
+}
+
+std::string NodeLabel(const Node& node, bool utf8) {
+  std::string label;
   switch (node.type) {
     case NodeType::kTask:
-      return Chars(node.task.comm, sizeof(node.task.comm)) + "[" + std::to_string(node.task.tid) +
-             "]";
+      AppendEscaped(&label, Chars(node.task.comm, sizeof(node.task.comm)), utf8);
+      label += "[" + std::to_string(node.task.tid) + "]";
+      return label;
     case NodeType::kProcessMemory:
-      return "memory[" + std::to_string(node.proc.tgid) + "]";
+      return "memory[" + std::to_string(node.proc.tgid) + "]#" + std::to_string(node.id);
     case NodeType::kPath:
-      return std::string(node.path);
+      AppendEscaped(&label, node.path, utf8);
+      return label;
     case NodeType::kArgv:
     case NodeType::kEnvp: {
-      std::string joined(node.strings);
-      for (char& c : joined) c = c == '\0' ? ' ' : c;
-      while (!joined.empty() && joined.back() == ' ') joined.pop_back();
-      if (joined.size() > 60) joined = joined.substr(0, 57) + "...";
+      std::string joined;
+      AppendStrings(&joined, node.strings, utf8);
+      if (joined.size() > kMaxStringsLabel) {
+        // Cut between characters and escapes, never inside one.
+        size_t cut = 0;
+        while (cut < joined.size()) {
+          size_t next = cut + EscapedUnitLength(joined, cut);
+          if (next > kMaxStringsLabel - 3) break;
+          cut = next;
+        }
+        joined.resize(cut);
+        joined += "...";
+      }
       return std::string(NodeTypeName(node.type)) + "(" + joined + ")";
     }
     case NodeType::kMachine:
-      return Chars(node.machine.nodename, PT_UTS_LEN);
+      AppendEscaped(&label, Chars(node.machine.nodename, PT_UTS_LEN), utf8);
+      return label;
     default:
       return std::string(NodeTypeName(node.type)) + ":" + std::to_string(node.inode.ino);
   }
@@ -37,7 +71,7 @@ void NodeLabels::OnNode(const Node& node) {
   // An inode keeps the path it was named by over its own "file:123".
   if (IsInodeType(node.type) && labels_.count(node.id)) return;
   if (labels_.size() >= kMaxLabels) labels_.clear();
-  labels_[node.id] = NodeLabel(node);
+  labels_[node.id] = NodeLabel(node, utf8_);
 }
 
 void NodeLabels::OnRelation(const Relation& relation) {
@@ -46,10 +80,21 @@ void NodeLabels::OnRelation(const Relation& relation) {
   if (path != labels_.end()) labels_[relation.to.id] = path->second;
 }
 
-std::string NodeLabels::Label(uint64_t id, NodeType type) const {
+void NodeLabels::AppendLabel(std::string* out, uint64_t id, NodeType type) const {
   auto it = labels_.find(id);
-  if (it != labels_.end()) return it->second;
-  return std::string(NodeTypeName(type)) + "#" + std::to_string(id);
+  if (it != labels_.end()) {
+    *out += it->second;
+    return;
+  }
+  *out += NodeTypeName(type);
+  *out += '#';
+  *out += std::to_string(id);
+}
+
+std::string NodeLabels::Label(uint64_t id, NodeType type) const {
+  std::string label;
+  AppendLabel(&label, id, type);
+  return label;
 }
 
 std::string NodeLabels::Label(const NodeRef& ref) const { return Label(ref.id, ref.type); }

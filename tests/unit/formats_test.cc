@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <sstream>
 
@@ -52,7 +53,10 @@ std::vector<std::vector<uint8_t>> Stream() {
   };
 }
 
-std::string Render(std::unique_ptr<RecordSink> (*make)(ByteSink*)) {
+using Records = std::vector<std::vector<uint8_t>>;
+using MakeWriter = std::function<std::unique_ptr<RecordSink>(ByteSink*)>;
+
+std::string Render(const MakeWriter& make, const Records& records = Stream()) {
   StringSink sink;
   auto writer = make(&sink);
   Pipeline pipeline({writer.get()});
@@ -61,9 +65,13 @@ std::string Render(std::unique_ptr<RecordSink> (*make)(ByteSink*)) {
   info.machine_id = 42;
   info.realtime_offset_ns = 1764000000LL * 1000000000LL;  // 2025-11-24T16:00:00Z
   EXPECT_TRUE(pipeline.Begin(info).ok());
-  for (const auto& r : Stream()) pipeline.OnRawRecord(r.data(), r.size());
+  for (const auto& r : records) pipeline.OnRawRecord(r.data(), r.size());
   EXPECT_TRUE(pipeline.End().ok());
   return sink.data;
+}
+
+MakeWriter Text(TextOptions options) {
+  return [options](ByteSink* out) { return NewTextWriter(out, options); };
 }
 
 std::string Golden(const std::string& name) {
@@ -82,7 +90,7 @@ class FormatsTest : public ::testing::Test {
   }
 };
 
-TEST_F(FormatsTest, Text) { EXPECT_EQ(Render(NewTextWriter), Golden("stream.txt")); }
+TEST_F(FormatsTest, Text) { EXPECT_EQ(Render(Text(TextOptions())), Golden("stream.txt")); }
 TEST_F(FormatsTest, ProvJson) { EXPECT_EQ(Render(NewProvJsonWriter), Golden("stream.prov.json")); }
 TEST_F(FormatsTest, SpadeJson) {
   EXPECT_EQ(Render(NewSpadeJsonWriter), Golden("stream.spade.json"));
@@ -127,6 +135,92 @@ TEST_F(FormatsTest, SpadeEdgesPointFromEffectToCause) {
     }
   }
   EXPECT_TRUE(checked);
+}
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) lines.push_back(line);
+  return lines;
+}
+
+// The text format's line per event (tests/names has it with hostile names).
+TEST_F(FormatsTest, TextFoldsEachEventIntoOneLine) {
+  TextOptions no_header;
+  no_header.header = false;
+  std::string text =
+      Render(Text(no_header),
+             {
+                 TaskRecord(1, 0, 50, 50, "mv", 0, 10),
+                 testing::ProcRecord(2, 0, 50, 0, 10),
+                 testing::InodeRecord(3, 0, PT_NODE_FILE, 77, 0100644, 0, 11),
+                 PathRecord(4, "/tmp/old", 11),
+                 RelationRecord(PT_REL_NAMED, 5, Ref(4, 0, PT_NODE_PATH), Ref(3, 0, PT_NODE_FILE),
+                                0, -1, 11),
+                 RelationRecord(PT_REL_RENAME, 6, Ref(1, 0, PT_NODE_TASK), Ref(3, 0, PT_NODE_FILE),
+                                0, -1, 12),
+                 testing::InodeRecord(3, 1, PT_NODE_FILE, 77, 0100644, 0, 12),
+                 RelationRecord(PT_REL_VERSION_ENTITY, 7, Ref(3, 0, PT_NODE_FILE),
+                                Ref(3, 1, PT_NODE_FILE), 0, -1, 12),
+                 PathRecord(8, "/tmp/new name", 12),
+                 RelationRecord(PT_REL_NAMED, 9, Ref(8, 0, PT_NODE_PATH), Ref(3, 1, PT_NODE_FILE),
+                                0, -1, 12),
+                 // After an exec the same pid has a second
+                 // process memory; setuid names the new one.
+                 testing::ProcRecord(10, 0, 50, 1000, 13),
+                 RelationRecord(PT_REL_SETUID, 11, Ref(1, 0, PT_NODE_TASK),
+                                Ref(10, 0, PT_NODE_PROCESS_MEMORY), 0, -1, 13),
+                 TaskRecord(1, 1, 50, 50, "mv", 0, 14),
+                 RelationRecord(PT_REL_TERMINATE_TASK, 12, Ref(1, 0, PT_NODE_TASK),
+                                Ref(1, 1, PT_NODE_TASK), 0, -1, 14),
+                 testing::ProcRecord(2, 1, 50, 0, 14),
+                 RelationRecord(PT_REL_TERMINATE_PROC, 13, Ref(2, 0, PT_NODE_PROCESS_MEMORY),
+                                Ref(2, 1, PT_NODE_PROCESS_MEMORY), 0, -1, 14),
+             });
+  EXPECT_EQ(text,
+            "16:00:00.000000 mv              50      rename       /tmp/old -> \"/tmp/new name\"\n"
+            "16:00:00.000000 mv              50      setuid       memory[50]#10  uid 1000 gid "
+            "1000\n"
+            "16:00:00.000000 mv              50      exit\n");
+}
+
+TEST_F(FormatsTest, TextWithoutFoldingHasOneLinePerRelation) {
+  TextOptions all;
+  all.fold = false;
+  std::string text = Render(Text(all));
+  EXPECT_EQ(Lines(text).size(), 1u + 7u) << text;  // header, 7 relations
+  EXPECT_NE(text.find("memory_write"), std::string::npos) << text;
+  EXPECT_NE(text.find("named        "), std::string::npos) << text;
+}
+
+TEST_F(FormatsTest, TextHeaderCanBeLeftOut) {
+  TextOptions options;
+  EXPECT_EQ(Lines(Render(Text(options)))[0].rfind("TIME ", 0), 0u);
+  options.header = false;
+  EXPECT_EQ(Lines(Render(Text(options)))[0].rfind("16:00:00", 0), 0u);
+}
+
+TEST_F(FormatsTest, DistinctProcessMemoriesHaveDistinctLabels) {
+  // One pid, two memories (before and after an exec), both terminated.
+  Records records = {
+      testing::ProcRecord(2, 0, 50, 0, 10),
+      testing::ProcRecord(3, 0, 50, 0, 11),
+      testing::ProcRecord(2, 1, 50, 0, 12),
+      RelationRecord(PT_REL_TERMINATE_PROC, 4, Ref(2, 0, PT_NODE_PROCESS_MEMORY),
+                     Ref(2, 1, PT_NODE_PROCESS_MEMORY), 0, -1, 12),
+      testing::ProcRecord(3, 1, 50, 0, 13),
+      RelationRecord(PT_REL_TERMINATE_PROC, 5, Ref(3, 0, PT_NODE_PROCESS_MEMORY),
+                     Ref(3, 1, PT_NODE_PROCESS_MEMORY), 0, -1, 13),
+  };
+  TextOptions all;
+  all.fold = false;
+  all.header = false;
+  std::vector<std::string> lines = Lines(Render(Text(all), records));
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_NE(lines[0].substr(16), lines[1].substr(16));
+  EXPECT_NE(lines[0].find("memory[50]#2 v0 -> v1"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[1].find("memory[50]#3 v0 -> v1"), std::string::npos) << lines[1];
 }
 
 }  // namespace
