@@ -1,8 +1,13 @@
 #include "cli/outputs.h"
 
+#include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <cctype>
+#include <cstdlib>
 #include <cstring>
+
+#include "formats/text.h"
 
 namespace provtrace::cli {
 namespace {
@@ -10,6 +15,43 @@ namespace {
 bool EndsWith(const std::string& s, const char* suffix) {
   size_t n = strlen(suffix);
   return s.size() >= n && s.compare(s.size() - n, n, suffix) == 0;
+}
+
+// Whether the user's locale (the first of LC_ALL, LC_CTYPE, LANG that is
+// set, as setlocale would pick) shows UTF-8; unset is the C locale.
+bool LocaleIsUtf8() {
+  for (const char* name : {"LC_ALL", "LC_CTYPE", "LANG"}) {
+    const char* value = getenv(name);
+    if (value == nullptr || *value == '\0') continue;
+    std::string lower(value);
+    for (char& c : lower) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
+    return lower.find("utf-8") != std::string::npos || lower.find("utf8") != std::string::npos;
+  }
+  return false;
+}
+
+// How the text format is shown: on a terminal, fitted to its width
+// (COLUMNS if set, as ls(1) does, else TIOCGWINSZ) and in colour unless
+// NO_COLOR is set and not empty (no-color.org) or TERM is dumb; in a file
+// or a pipe, whole lines and no colour. Relation types the text view
+// folds get lines of their own when --only asks for them.
+formats::TextOptions TextOptionsFor(const Options& options) {
+  formats::TextOptions text;
+  text.utf8 = LocaleIsUtf8();
+  for (RelationType type : options.filter.only_relations) {
+    if (formats::TextFolds(type)) text.fold = false;
+  }
+  if (options.output != "-" || !isatty(STDOUT_FILENO)) return text;
+  const char* columns = getenv("COLUMNS");
+  int width = columns != nullptr ? atoi(columns) : 0;
+  struct winsize size;
+  if (width <= 0 && ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0) width = size.ws_col;
+  text.width = width > 0 ? width : 0;
+  const char* no_color = getenv("NO_COLOR");
+  const char* term = getenv("TERM");
+  text.color =
+      (no_color == nullptr || *no_color == '\0') && !(term != nullptr && strcmp(term, "dumb") == 0);
+  return text;
 }
 
 }  // namespace
@@ -31,6 +73,7 @@ Status OpenOutputs(const Options& options, Outputs* outputs) {
     if (options.compress || EndsWith(options.output, ".zst")) {
       spec.zstd_level = options.compress.value_or(formats::kDefaultZstdLevel);
     }
+    spec.text = TextOptionsFor(options);
     if (options.output_given) {
       spec.rotate_size = rotate;
       spec.rotate_count = options.rotate_count;

@@ -31,12 +31,12 @@ constexpr FormatEntry kFormats[] = {
     {Format::kRaw, "raw"},
 };
 
-std::unique_ptr<RecordSink> NewWriter(Format format, ByteSink* out) {
-  switch (format) {
+std::unique_ptr<RecordSink> NewWriter(const OutputSpec& spec, ByteSink* out) {
+  switch (spec.format) {
     case Format::kJson:
       return NewJsonLinesWriter(out);
     case Format::kText:
-      return NewTextWriter(out);
+      return NewTextWriter(out, spec.text);
     case Format::kProvJson:
       return NewProvJsonWriter(out);
     case Format::kSpadeJson:
@@ -124,7 +124,7 @@ Status Output::OpenFile() {
     sink = std::move(compressed);
   }
   bytes_ = std::move(sink);
-  writer_ = NewWriter(spec_.format, bytes_.get());
+  writer_ = NewWriter(spec_, bytes_.get());
   return Status::Ok();
 }
 

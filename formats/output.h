@@ -13,6 +13,7 @@
 #include "core/sink.h"
 #include "core/status.h"
 #include "formats/byte_sink.h"
+#include "formats/text.h"
 #include "formats/zstd_sink.h"
 
 namespace provtrace::formats {
@@ -32,6 +33,7 @@ struct OutputSpec {
   int zstd_level = 0;        // 0: no compression
   uint64_t rotate_size = 0;  // bytes; 0: never rotate
   int rotate_count = 0;      // files kept when rotating; 0: all
+  TextOptions text;          // Format::kText: width, colour, header
 };
 
 // "10M" -> 10485760; k, M, G (powers of 1024) or bytes.
