@@ -21,7 +21,18 @@ FdSink::FdSink(int fd, std::string name, bool owns_fd, bool unbuffered)
 
 FdSink::~FdSink() { Close(); }
 
-void FdSink::Mark() { marks_.push_back(written_ + buffer_.size()); }
+void FdSink::Mark() {
+  marks_.push_back(written_ + buffer_.size());
+  CommitWritten();
+}
+
+// Marks at or before what is on disk now end whole units there.
+void FdSink::CommitWritten() {
+  while (!marks_.empty() && marks_.front() <= written_) {
+    whole_ = marks_.front();
+    marks_.pop_front();
+  }
+}
 
 // After a failed write: a regular file ends at its last whole unit.
 void FdSink::CutToLastUnit() {
@@ -54,10 +65,7 @@ Status FdSink::WriteAll(const char* data, size_t size) {
     data += n;
     size -= static_cast<size_t>(n);
     written_ += static_cast<uint64_t>(n);
-    while (!marks_.empty() && marks_.front() <= written_) {
-      whole_ = marks_.front();
-      marks_.pop_front();
-    }
+    CommitWritten();
   }
   return Status::Ok();
 }

@@ -48,6 +48,7 @@ class FdSink : public ByteSink {
 
  private:
   Status WriteAll(const char* data, size_t size);
+  void CommitWritten();
   void CutToLastUnit();
 
   int fd_;

@@ -110,12 +110,13 @@ class HostileNamesTest : public ::testing::Test {
   // provtrace in `format` to dir_/name over the workload.
   std::string Trace(const std::string& format, const std::string& name) {
     std::string out = dir_ + "/" + name;
-    // On one CPU: the stream is in order per CPU only (a record may come
-    // before the one naming its file, from another CPU), and the text test
-    // finds its lines by the names.
-    std::vector<std::string> args = {
-        ProvtracePath(), "-F", format,    "-o", out,  "--", "/usr/bin/taskset", "-c", "0",
-        "/bin/sh",       "-c", kWorkload, "sh", work_};
+    // In a UTF-8 locale: the text format escapes every byte above 0x7f in
+    // the C locale (as ls does), and the expected names assume UTF-8.
+    std::vector<std::string> args = {"/usr/bin/env", "LC_ALL=C.UTF-8", ProvtracePath(),
+                                     "-F",           format,           "-o",
+                                     out,            "--",             "/bin/sh",
+                                     "-c",           kWorkload,        "sh",
+                                     work_};
     for (const HostileName& n : HostileNames()) args.push_back(n.raw);
     RunResult r = RunProgram(args);
     EXPECT_EQ(r.exit_code, 0) << r.err;

@@ -232,7 +232,7 @@ class FullDiskTest : public ::testing::Test {
     if (!IsRoot()) GTEST_SKIP() << "needs root to load BPF programs";
     dir_ = CanonicalTempDir() + "/small";
     ASSERT_EQ(mkdir(dir_.c_str(), 0755), 0);
-    ASSERT_EQ(mount("tmpfs", dir_.c_str(), "tmpfs", 0, "size=64k"), 0) << strerror(errno);
+    ASSERT_EQ(mount("tmpfs", dir_.c_str(), "tmpfs", 0, "size=512k"), 0) << strerror(errno);
   }
   void TearDown() override {
     if (!dir_.empty()) umount2(dir_.c_str(), MNT_DETACH);
@@ -251,7 +251,7 @@ void ExpectOneLineNaming(const RunResult& run, const std::string& file) {
 TEST_F(FullDiskTest, IsAClearErrorWithEveryLineWrittenWhole) {
   std::string work = CanonicalTempDir();
   RunResult run = RunProgram(
-      {ProvtracePath(), "-o", dir_ + "/out.jsonl", "--", Workload(), "create-files", work, "500"});
+      {ProvtracePath(), "-o", dir_ + "/out.jsonl", "--", Workload(), "create-files", work, "5000"});
   ExpectOneLineNaming(run, dir_ + "/out.jsonl");
   std::string out = ReadFile(dir_ + "/out.jsonl");
   ASSERT_GT(out.size(), 1000u);
@@ -263,9 +263,10 @@ TEST_F(FullDiskTest, IsAClearErrorWithEveryLineWrittenWhole) {
 
 TEST_F(FullDiskTest, ACompressedOutputEndsWithAWholeFrame) {
   std::string work = CanonicalTempDir();
-  // -u: a frame per record written, so frames end all along the file.
+  // -u: a frame per flush (every poll), so frames end all along the file;
+  // the disk (see SetUp) must hold a few of them before it is full.
   RunResult run = RunProgram({ProvtracePath(), "-u", "-o", dir_ + "/out.jsonl.zst", "--",
-                              Workload(), "create-files", work, "3000"});
+                              Workload(), "create-files", work, "20000"});
   ExpectOneLineNaming(run, dir_ + "/out.jsonl.zst");
   RunResult test = RunProgram({"/usr/bin/zstd", "-q", "-t", dir_ + "/out.jsonl.zst"});
   EXPECT_EQ(test.exit_code, 0) << test.err;
