@@ -12,7 +12,8 @@ packages=(
   python3                            # tools/test_summary.py
   python3-prov graphviz jq zstd      # the tests check outputs with their real consumers
   clang libclang-rt-14-dev           # the libFuzzer target (tests/fuzz)
-  qemu-system-x86 busybox-static     # the VM tier (tools/vm, tests/vm)
+  qemu-system-x86 busybox-static     # the VM tier (tools/vm, tests/vm):
+  xz-utils binutils util-linux       #   kernels unpacked, .BTF extracted, unshare
 )
 
 missing=()

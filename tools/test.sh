@@ -3,9 +3,10 @@
 # missing, builds, and runs the tiers, each with its own count, then the
 # closing line "N passed, N failed".
 #   host: unit tests, and runtime tests as root on this machine's kernel
-#   vm:   the scenario suite under the LSM, fentry, kprobe and tracepoint
-#         backends and the layout check, in a Debian 6.1 kernel under qemu
-#         (tools/vm; ~5 minutes)
+#   vm:   the kernel matrix (tests/vm): on Debian's 5.10, 6.1 and 6.12
+#         under qemu (tools/vm), the scenario suite under the LSM, fentry,
+#         kprobe and tracepoint backends and the layout check, two guests
+#         at a time (PROVTRACE_VM_JOBS)
 #   tools/test.sh [--tier host|vm|all] [bazel test options]
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -36,10 +37,16 @@ if [[ $tier != vm ]]; then
   run_tier host --exclude=tests/vm //tests/... "$@"
 fi
 if [[ $tier != host ]]; then
-  if tools/vm/fetch_kernel.sh >/dev/null; then
-    run_tier vm --only=tests/vm //tests/vm "$@"
+  # Each kernel is fetched and prepared once (then cached); the cells
+  # boot one single-CPU guest each, two at a time on this 2-CPU machine.
+  missing=""
+  for kernel in 5.10 6.1 6.12; do
+    tools/vm/fetch_kernel.sh "$kernel" >/dev/null || missing+=" $kernel"
+  done
+  if [[ -z $missing ]]; then
+    run_tier vm --only=tests/vm --local_test_jobs="${PROVTRACE_VM_JOBS:-2}" //tests/vm:vm "$@"
   else
-    summaries+=("vm: 0 passed, 1 failed (no guest kernel: tools/vm/fetch_kernel.sh failed)")
+    summaries+=("vm: 0 passed, 1 failed (no guest kernel$missing: tools/vm/fetch_kernel.sh failed)")
     failed=1
   fi
 fi

@@ -1,23 +1,28 @@
 #!/usr/bin/env bash
-# Runs one command in a Debian 6.1 kernel under qemu, with the host's root
-# (read-only, under a tmpfs overlay) and the current directory and
-# environment (TMPDIR: a tmpfs); prints its stdout and stderr and exits with
-# its status.
+# Runs one command in a Debian kernel under qemu (tools/vm/fetch_kernel.sh),
+# with the host's root (read-only, under a tmpfs overlay) and the current
+# directory and environment (TMPDIR: a tmpfs); prints its stdout and stderr
+# and exits with its status. The guest's /var/cache/provtrace is a tmpfs of
+# its own (root's, 0700): empty, or a copy of --cache-dir.
 #   tools/vm/run.sh [options] -- COMMAND [ARG...]
 # Options:
 #   --append ARGS    more kernel command line, e.g. "lsm=landlock,yama"
 #   --rw DIR         a host folder the command may write to (repeatable)
 #   --timeout SECS   default 1800
 #   --mem MIB        default 2048      --cpus N   default 2
-#   --kernel DIR     a kernel prepared by tools/vm/fetch_kernel.sh
-#                    (default: that script's choice, fetched if need be)
+#   --kernel K       a kernel name fetch_kernel.sh knows (5.10, 6.1, 6.12),
+#                    fetched if need be, or a directory it prepared
+#                    (default: its default, 6.1)
+#   --cache-dir DIR  a provtrace cache made on the host for this kernel
+#                    (tests/vm/image_cache): copied into the guest's
+#                    /var/cache/provtrace, so provtrace need not compile
 # Exit status: the command's; 124 the timeout struck; 125 no result (the
 # VM did not boot or did not finish: the console's tail says why).
 # The guest has no usable KVM here, so it runs under TCG.
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
-append="" timeout_secs=1800 mem=2048 cpus=2 kernel="" rw=()
+append="" timeout_secs=1800 mem=2048 cpus=2 kernel="" cache_dir="" rw=()
 while (($#)); do
   case $1 in
     --append) append=$2; shift 2 ;;
@@ -26,6 +31,7 @@ while (($#)); do
     --mem) mem=$2; shift 2 ;;
     --cpus) cpus=$2; shift 2 ;;
     --kernel) kernel=$2; shift 2 ;;
+    --cache-dir) cache_dir=$(realpath "$2"); shift 2 ;;
     --) shift; break ;;
     *) echo "run.sh: unknown option $1 (see the header of $0)" >&2; exit 125 ;;
   esac
@@ -39,8 +45,12 @@ busybox_bin=$(command -v busybox)
 if ! file -L "$busybox_bin" 2>/dev/null | grep -q "statically linked"; then
   [[ -x /bin/busybox ]] && busybox_bin=/bin/busybox
 fi
-if [[ -z $kernel ]]; then
-  kernel=$("$here/fetch_kernel.sh") || { echo "run.sh: no kernel" >&2; exit 125; }
+if [[ ! -d $kernel ]]; then
+  kernel=$("$here/fetch_kernel.sh" $kernel) || { echo "run.sh: no kernel" >&2; exit 125; }
+fi
+if [[ -n $cache_dir && ! -d $cache_dir ]]; then
+  echo "run.sh: no directory $cache_dir" >&2
+  exit 125
 fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/provtrace-vm.XXXXXX")
@@ -88,6 +98,11 @@ fsdevs=(
   -fsdev "local,id=share,path=$tmp/share,security_model=none"
   -device "virtio-9p-pci,fsdev=share,mount_tag=share"
 )
+if [[ -n $cache_dir ]]; then
+  fsdevs+=(-fsdev "local,id=cache,path=$cache_dir,security_model=none,readonly=on"
+    -device "virtio-9p-pci,fsdev=cache,mount_tag=cache")
+  touch "$tmp/share/cache"
+fi
 i=0
 for dir in "${rw[@]}"; do
   i=$((i + 1))
