@@ -174,7 +174,7 @@ int WakeupBatch(const Options& options) {
 }
 
 probes::SessionOptions SessionOptionsFor(const Options& options, probes::Backend backend,
-                                         const std::optional<HeldCommand>& command) {
+                                         bool atomics, const std::optional<HeldCommand>& command) {
   probes::SessionOptions session_options;
   session_options.backend = backend;
   session_options.self_tgid = static_cast<uint32_t>(getpid());
@@ -192,6 +192,7 @@ probes::SessionOptions SessionOptionsFor(const Options& options, probes::Backend
   session_options.btf_path = options.btf_path;
   session_options.record_envp = options.envp;
   session_options.program.all_flows = options.all_flows;
+  session_options.program.atomics = atomics;
   return session_options;
 }
 
@@ -246,7 +247,8 @@ int RunCapture(const Options& options) {
   // first, so nothing they emit is refused for want of a buffer.
   std::unique_ptr<probes::ProbeSession> session;
   status =
-      probes::ProbeSession::Open(SessionOptionsFor(options, choice.backend, command), &session);
+      probes::ProbeSession::Open(
+      SessionOptionsFor(options, choice.backend, features.atomics.ok, command), &session);
   if (!status.ok()) return Report(status);
   const probes::SessionTimings& t = session->timings();
   // Refused cache entries are said always: someone may be attacking it.

@@ -132,6 +132,32 @@ ProbeResult ProbeRingBuffer() {
   return result;
 }
 
+// The atomic instructions the programs use for flags and ids: or and
+// fetch-add on a 64-bit slot (BPF_ATOMIC, 5.12; before, BPF_STX|BPF_XADD
+// could only add, and return nothing).
+ProbeResult ProbeAtomics() {
+  const struct bpf_insn program[] = {
+      {BPF_ALU64 | BPF_MOV | BPF_K, 1, 0, 0, 0},
+      {BPF_STX | BPF_MEM | BPF_DW, 10, 1, -8, 0},
+      {BPF_ALU64 | BPF_MOV | BPF_K, 1, 0, 0, 1},
+      {BPF_STX | BPF_ATOMIC | BPF_DW, 10, 1, -8, BPF_OR},
+      {BPF_STX | BPF_ATOMIC | BPF_DW, 10, 1, -8, BPF_ADD | BPF_FETCH},
+      {BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0},
+      {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
+  };
+  ProbeResult result;
+  int prog = bpf_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, nullptr, "GPL", program,
+                           sizeof(program) / sizeof(program[0]), nullptr);
+  if (prog < 0) {
+    result.detail = "refused: " + ErrnoText(errno) +
+                    " (kernel before 5.12?); flags are updated without atomics";
+  } else {
+    result.ok = true;
+    close(prog);
+  }
+  return result;
+}
+
 int SilentPrint(enum libbpf_print_level, const char*, va_list) { return 0; }
 
 }  // namespace
@@ -188,6 +214,7 @@ KernelFeatures ProbeKernelFeatures(const std::string& btf_path) {
   f.kprobe = ProbeKprobe();
   f.raw_tracepoint = ProbeRawTracepoint();
   f.ring_buffer = ProbeRingBuffer();
+  f.atomics = ProbeAtomics();
   libbpf_set_print(previous);
   return f;
 }
@@ -245,6 +272,9 @@ std::string FeatureReport(const KernelFeatures& f) {
   line("raw_tracepoint", f.raw_tracepoint);
   out << "ring buffer: " << (f.ring_buffer.ok ? "yes" : "no");
   if (!f.ring_buffer.ok) out << " (" << f.ring_buffer.detail << ")";
+  out << "\n";
+  out << "bpf atomics: " << (f.atomics.ok ? "yes" : "no");
+  if (!f.atomics.ok) out << " (" << f.atomics.detail << ")";
   out << "\n";
   out << "backends:\n";
   for (Backend b : kAllBackends) line(std::string(BackendName(b)), f.Usable(b));

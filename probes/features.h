@@ -31,6 +31,7 @@ struct KernelFeatures {
   ProbeResult kprobe;          // kprobe program attached through perf
   ProbeResult raw_tracepoint;  // BPF_PROG_TYPE_RAW_TRACEPOINT load + attach
   ProbeResult ring_buffer;     // BPF_MAP_TYPE_RINGBUF create
+  ProbeResult atomics;         // BPF_ATOMIC or/and and fetch (5.12)
 
   // Whether a backend can run here, and if not, why.
   ProbeResult Usable(Backend backend) const;

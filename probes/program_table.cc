@@ -125,6 +125,7 @@ std::string ProgramText(Backend backend, const ProgramOptions& options) {
             std::to_string(options.ring_wakeup_batch) + "\n";
   }
   if (options.all_flows) text += "#define PT_ALL_FLOWS 1\n";
+  if (!options.atomics) text += "#define PT_NO_BPF_ATOMICS 1\n";
   // Only the tracepoint backend sees paths instead of objects.
   if (backend == Backend::kTracepoint) text += "#define PT_RESOLVE_NAMES 1\n";
   for (const std::string& file : SourceFilesFor(backend)) {

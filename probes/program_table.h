@@ -44,6 +44,8 @@ struct ProgramOptions {
   // Keep data flows that bring their target nothing new (--all-flows);
   // see probes/bpf/prov.bpf.h.
   bool all_flows = false;
+  // The kernel has BPF_ATOMIC (5.12); without, PT_NO_BPF_ATOMICS.
+  bool atomics = true;
 };
 
 // The full BPF C text for a backend: the record header (with

@@ -69,12 +69,30 @@ static __always_inline void pt_count(u32 counter) {
   if (c) c->count[counter] += 1;
 }
 
+#ifdef PT_NO_BPF_ATOMICS
+/* Kernels before 5.12 have no atomic and/or and no fetching atomics
+ * (BPF_STX uses reserved fields): flags are updated non-atomically, ids
+ * come from a per-CPU counter with the CPU in the low byte. */
+#define __sync_fetch_and_or(p, v) ((void)(*(p) |= (v)))
+#define __sync_fetch_and_and(p, v) ((void)(*(p) &= (v)))
+BPF_PERCPU_ARRAY(pt_next_id_cpu, u64, 1);
+static __always_inline u64 pt_new_id(void) {
+  int zero = 0;
+  u64 *base = pt_next_id.lookup(&zero);
+  u64 *next = pt_next_id_cpu.lookup(&zero);
+  if (!base || !next) return 0;
+  u64 k = *next;
+  *next = k + 1;
+  return *base + 1 + ((k << 8) | (bpf_get_smp_processor_id() & 255));
+}
+#else
 static __always_inline u64 pt_new_id(void) {
   int zero = 0;
   u64 *next = pt_next_id.lookup(&zero);
   if (!next) return 0; /* cannot happen: array slots always exist */
   return __sync_fetch_and_add(next, 1) + 1;
 }
+#endif
 
 static __always_inline struct pt_config *pt_config_get(void) {
   int zero = 0;

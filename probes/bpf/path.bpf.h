@@ -127,6 +127,12 @@ static __always_inline u32 pt_walk_path(struct pt_path_scratch *s, struct vfsmou
       break;
     }
     pos -= len;
+    /* The compare above is len + 2 in a register linked to len; 6.12's
+     * verifier carries its bound back to len without the unsigned range,
+     * leaving the size unbounded. Masked again, len is bounded on any
+     * kernel. */
+    PT_BARRIER_VAR(len);
+    len &= PT_NAME_MASK;
     bpf_probe_read_kernel(&s->walk[pos & PT_BUF_MASK], len, name);
     pos -= 1;
     s->walk[pos & PT_BUF_MASK] = '/';

@@ -4,7 +4,7 @@
 // cache starts empty at every boot; a guest given this directory as its
 // cache loads each program without compiling (provtrace -v says "compiled
 // program reused").
-//   image_cache --btf FILE --cache-dir DIR [--backend NAME]...
+//   image_cache --btf FILE --cache-dir DIR [--atomics yes|no] [--backend NAME]...
 // The image's key (probes/program_image.cc) names the BTF bytes, the
 // program text, the flags, BCC's version and the number of possible CPUs:
 // the guest must have as many CPUs as this process sees (printed).
@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
   options.btf_path.clear();
   options.cache_root.clear();
   std::vector<Backend> backends;
+  bool atomics = true;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (i + 1 >= argc) return Usage(("no value after " + arg).c_str());
@@ -46,6 +47,10 @@ int main(int argc, char** argv) {
       options.btf_path = value;
     } else if (arg == "--cache-dir") {
       options.cache_root = value;
+    } else if (arg == "--atomics") {
+      // Whether the guest's kernel has BPF atomics (its --info says):
+      // provtrace's program text follows.
+      atomics = value != "no";
     } else if (arg == "--backend") {
       std::optional<Backend> backend = provtrace::probes::ParseBackend(value);
       if (!backend) return Usage(("no backend " + value).c_str());
@@ -69,7 +74,9 @@ int main(int argc, char** argv) {
     options.what = name + " BPF program";
     // The options provtrace runs with by default (the perf transport), as
     // the scenario suite runs it.
-    std::string text = provtrace::probes::ProgramText(backend, {});
+    provtrace::probes::ProgramOptions program;
+    program.atomics = atomics;
+    std::string text = provtrace::probes::ProgramText(backend, program);
     provtrace::probes::ProgramImage image;
     provtrace::probes::CompileTimings timings;
     provtrace::Status status = provtrace::probes::CompileImage(text, options, &image, &timings);

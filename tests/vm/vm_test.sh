@@ -10,18 +10,21 @@
 #                 provtrace in the guest need not run BCC under TCG
 # --lsm with      boot with bpf added to the kernel's default lsm= list
 # --lsm without   boot with bpf left out of it
+# --atomics no    the kernel has no BPF atomics (before 5.12): the image is
+#                 made as provtrace makes it there
 # --expect, --lacks: what `provtrace --info` must say (guest_cell.sh)
 # NAME=VALUE      the test's environment
 #   PROVTRACE_VM_TIMEOUT  seconds for the guest (default 840)
 #   PROVTRACE_VM_CPUS     the guest's CPUs (default 1: two guests at a time
 #                         on two host CPUs do more than one guest with two)
 set -uo pipefail
-kernel_name="" backend="" lsm="" lacks="" guest_args=() envs=()
+kernel_name="" backend="" lsm="" lacks="" atomics=yes guest_args=() envs=()
 while (($#)); do
   case $1 in
     --kernel) kernel_name=$2; shift 2 ;;
     --backend) backend=$2; shift 2 ;;
     --lsm) lsm=$2; shift 2 ;;
+    --atomics) atomics=$2; shift 2 ;;
     --expect) guest_args+=("$1" "$2"); shift 2 ;;
     --lacks) lacks=$2 guest_args+=("$1" "$2"); shift 2 ;;
     --) shift; break ;;
@@ -60,7 +63,7 @@ if [[ -n $backend && -z $lacks ]]; then
   echo "0-$((cpus - 1))" >"$scratch/possible"
   if unshare --mount sh -c 'mount --bind "$1" /sys/devices/system/cpu/possible && shift && exec "$@"' \
     - "$scratch/possible" tests/vm/image_cache --btf "$kernel/btf" --cache-dir "$cache" \
-    --backend "$backend" >&2; then
+    --atomics "$atomics" --backend "$backend" >&2; then
     chmod -R go-rwx "$cache"
     cache_args=(--cache-dir "$cache")
   else
