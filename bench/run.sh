@@ -18,6 +18,8 @@
 # ../shared/peers/eaudit beside the checkout; otherwise it is skipped, with
 # the reason printed and in the tables.
 set -euo pipefail
+# A relative EAUDIT_GIT means from where the command was typed.
+[[ -z ${EAUDIT_GIT:-} ]] || EAUDIT_GIT=$(realpath "$EAUDIT_GIT")
 cd "$(dirname "$0")/.."
 out=bench/results.md
 quick=0
@@ -52,7 +54,7 @@ elif [[ -z ${EAUDIT_GIT:-} ]]; then
 elif [[ ! -s $EAUDIT_DIR/ecapd.so || ! -s $EAUDIT_DIR/ksrc-$(uname -r)/include/linux/kconfig.h ]]; then
   # --no-check: its check is a whole-system capture, which loses batches
   # (and fails) on a busy machine; the benchmark reports eAudit's losses.
-  if ! EAUDIT_GIT=$(realpath "$EAUDIT_GIT") "$peer/eaudit-setup.sh" --no-check >/tmp/eaudit-setup.log 2>&1; then
+  if ! EAUDIT_GIT=$EAUDIT_GIT "$peer/eaudit-setup.sh" --no-check >/tmp/eaudit-setup.log 2>&1; then
     tail -5 /tmp/eaudit-setup.log >&2
     export EAUDIT_SKIP="eaudit-setup.sh failed (its log: /tmp/eaudit-setup.log)"
   fi
