@@ -45,6 +45,18 @@ DecodeError DecodeNode(const uint8_t* bytes, const pt_record_header& hdr, Node* 
       return CopyBody(bytes, hdr.size, sizeof(pt_proc_node), &node->proc);
     case NodeType::kMachine:
       return CopyBody(bytes, hdr.size, sizeof(pt_machine_node), &node->machine);
+    case NodeType::kAddress: {
+      DecodeError e = CopyBody(bytes, hdr.size, sizeof(pt_address_node), &node->address);
+      if (e != DecodeError::kNone || node->address.path_len == 0) return e;
+      if (node->address.path_len >= hdr.size - sizeof(pt_address_node))
+        return DecodeError::kBadString;
+      node->path = std::string_view(reinterpret_cast<const char*>(bytes) + sizeof(pt_address_node),
+                                    node->address.path_len);
+      return DecodeError::kNone;
+    }
+    case NodeType::kShm:
+    case NodeType::kMsgQueue:
+      return CopyBody(bytes, hdr.size, sizeof(pt_ipc_node), &node->ipc);
     case NodeType::kPath: {
       if (hdr.size < sizeof(pt_path_node)) return DecodeError::kBodyTooShort;
       pt_path_node path;

@@ -30,6 +30,14 @@ std::string_view NodeTypeName(NodeType type) {
       return "envp";
     case NodeType::kMachine:
       return "machine";
+    case NodeType::kAddress:
+      return "address";
+    case NodeType::kShm:
+      return "shm";
+    case NodeType::kMsgQueue:
+      return "msg_queue";
+    case NodeType::kAnonInode:
+      return "anon_inode";
   }
   return "unknown";
 }
@@ -88,6 +96,52 @@ std::string_view RelationTypeName(RelationType type) {
       return "memory_write";
     case RelationType::kFree:
       return "free";
+    case RelationType::kSocketCreate:
+      return "socket_create";
+    case RelationType::kBind:
+      return "bind";
+    case RelationType::kConnect:
+      return "connect";
+    case RelationType::kListen:
+      return "listen";
+    case RelationType::kAccept:
+      return "accept";
+    case RelationType::kSend:
+      return "send";
+    case RelationType::kReceive:
+      return "receive";
+    case RelationType::kSendUnix:
+      return "send_unix";
+    case RelationType::kSendPacket:
+      return "send_packet";
+    case RelationType::kReceivePacket:
+      return "receive_packet";
+    case RelationType::kAddressed:
+      return "addressed";
+    case RelationType::kShRead:
+      return "sh_read";
+    case RelationType::kShWrite:
+      return "sh_write";
+    case RelationType::kShAttach:
+      return "sh_attach";
+    case RelationType::kSendMsgQueue:
+      return "send_msg_queue";
+    case RelationType::kReceiveMsgQueue:
+      return "receive_msg_queue";
+    case RelationType::kPtraceAttach:
+      return "ptrace_attach";
+    case RelationType::kPtraceRead:
+      return "ptrace_read";
+    case RelationType::kSymlink:
+      return "symlink";
+    case RelationType::kReadLink:
+      return "read_link";
+    case RelationType::kSetxattr:
+      return "setxattr";
+    case RelationType::kRemovexattr:
+      return "removexattr";
+    case RelationType::kGetxattr:
+      return "getxattr";
   }
   return "unknown";
 }
@@ -95,7 +149,9 @@ std::string_view RelationTypeName(RelationType type) {
 bool IsKnownNodeType(uint16_t type) { return type >= 1 && type < PT_NODE_TYPE_MAX; }
 bool IsKnownRelationType(uint16_t type) { return type >= 1 && type < PT_RELATION_TYPE_MAX; }
 
-bool IsInodeType(NodeType type) { return type >= NodeType::kFile && type <= NodeType::kSocket; }
+bool IsInodeType(NodeType type) {
+  return (type >= NodeType::kFile && type <= NodeType::kSocket) || type == NodeType::kAnonInode;
+}
 
 ProvClass ProvClassOf(NodeType type) {
   switch (type) {

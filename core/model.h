@@ -26,6 +26,10 @@ enum class NodeType : uint16_t {
   kArgv = PT_NODE_ARGV,
   kEnvp = PT_NODE_ENVP,
   kMachine = PT_NODE_MACHINE,
+  kAddress = PT_NODE_ADDRESS,
+  kShm = PT_NODE_SHM,
+  kMsgQueue = PT_NODE_MSG_QUEUE,
+  kAnonInode = PT_NODE_ANON_INODE,
 };
 
 enum class RelationType : uint16_t {
@@ -55,6 +59,29 @@ enum class RelationType : uint16_t {
   kMemoryRead = PT_REL_MEMORY_READ,
   kMemoryWrite = PT_REL_MEMORY_WRITE,
   kFree = PT_REL_FREE,
+  kSocketCreate = PT_REL_SOCKET_CREATE,
+  kBind = PT_REL_BIND,
+  kConnect = PT_REL_CONNECT,
+  kListen = PT_REL_LISTEN,
+  kAccept = PT_REL_ACCEPT,
+  kSend = PT_REL_SEND,
+  kReceive = PT_REL_RECEIVE,
+  kSendUnix = PT_REL_SEND_UNIX,
+  kSendPacket = PT_REL_SEND_PACKET,
+  kReceivePacket = PT_REL_RECEIVE_PACKET,
+  kAddressed = PT_REL_ADDRESSED,
+  kShRead = PT_REL_SH_READ,
+  kShWrite = PT_REL_SH_WRITE,
+  kShAttach = PT_REL_SH_ATTACH,
+  kSendMsgQueue = PT_REL_SEND_MSG_QUEUE,
+  kReceiveMsgQueue = PT_REL_RECEIVE_MSG_QUEUE,
+  kPtraceAttach = PT_REL_PTRACE_ATTACH,
+  kPtraceRead = PT_REL_PTRACE_READ,
+  kSymlink = PT_REL_SYMLINK,
+  kReadLink = PT_REL_READ_LINK,
+  kSetxattr = PT_REL_SETXATTR,
+  kRemovexattr = PT_REL_REMOVEXATTR,
+  kGetxattr = PT_REL_GETXATTR,
 };
 
 // CamFlow's type strings ("task", "clone", ...); "unknown" for values this
@@ -64,6 +91,8 @@ std::string_view RelationTypeName(RelationType type);
 bool IsKnownNodeType(uint16_t type);
 bool IsKnownRelationType(uint16_t type);
 
+// Nodes with an inode's body (pt_inode_node): file .. socket, and the
+// objects behind the shared anonymous inode.
 bool IsInodeType(NodeType type);
 
 // W3C PROV class of a node type: activity, entity or agent.
@@ -88,6 +117,8 @@ struct Node {
   struct pt_proc_node proc = {};        // kProcessMemory
   struct pt_inode_node inode = {};      // kFile .. kSocket
   struct pt_machine_node machine = {};  // kMachine
+  struct pt_address_node address = {};  // kAddress
+  struct pt_ipc_node ipc = {};          // kShm, kMsgQueue
   // kPath: the path. kArgv, kEnvp: the NUL-terminated strings, back to back.
   std::string_view path;
   std::string_view strings;

@@ -52,6 +52,12 @@ enum pt_node_type {
   PT_NODE_ARGV = 11,
   PT_NODE_ENVP = 12,
   PT_NODE_MACHINE = 13, /* agent */
+  PT_NODE_ADDRESS = 14, /* entity: a socket's peer (CamFlow's address) */
+  PT_NODE_SHM = 15,     /* entity: SysV shared memory, or a shared anonymous mapping */
+  PT_NODE_MSG_QUEUE = 16, /* entity: a SysV message queue */
+  /* entity: an object behind the kernel's one shared anonymous inode
+   * (eventfd, epoll, signalfd, timerfd, ...), one node per object. */
+  PT_NODE_ANON_INODE = 17,
   PT_NODE_TYPE_MAX
 };
 
@@ -83,6 +89,33 @@ enum pt_relation_type {
   PT_REL_MEMORY_READ = 24,
   PT_REL_MEMORY_WRITE = 25,
   PT_REL_FREE = 26,
+  /* Sockets (CamFlow's names): */
+  PT_REL_SOCKET_CREATE = 27, /* task -> socket */
+  PT_REL_BIND = 28,          /* task -> socket */
+  PT_REL_CONNECT = 29,       /* task -> socket */
+  PT_REL_LISTEN = 30,        /* task -> socket */
+  PT_REL_ACCEPT = 31,        /* new socket -> task */
+  PT_REL_SEND = 32,          /* task -> socket */
+  PT_REL_RECEIVE = 33,       /* socket -> task */
+  PT_REL_SEND_UNIX = 34,     /* socket -> its peer socket (AF_UNIX) */
+  PT_REL_SEND_PACKET = 35,   /* socket -> the receiving socket on this machine, or its address */
+  PT_REL_RECEIVE_PACKET = 36, /* a remote peer's address -> socket */
+  PT_REL_ADDRESSED = 37,      /* address -> socket (bind, connect) */
+  /* Shared memory and message queues: */
+  PT_REL_SH_READ = 38,           /* shared object -> process memory */
+  PT_REL_SH_WRITE = 39,          /* process memory -> shared object */
+  PT_REL_SH_ATTACH = 40,         /* task -> shared object (shmat, mmap shared) */
+  PT_REL_SEND_MSG_QUEUE = 41,    /* task -> message queue */
+  PT_REL_RECEIVE_MSG_QUEUE = 42, /* message queue -> task */
+  /* Another process's memory (process_vm_*, ptrace, /proc/PID/mem): */
+  PT_REL_PTRACE_ATTACH = 43, /* task -> the other's process memory */
+  PT_REL_PTRACE_READ = 44,   /* the other's process memory -> task */
+  /* Files: */
+  PT_REL_SYMLINK = 45,     /* task -> the new symbolic link */
+  PT_REL_READ_LINK = 46,   /* symbolic link -> task */
+  PT_REL_SETXATTR = 47,    /* task -> inode */
+  PT_REL_REMOVEXATTR = 48, /* task -> inode */
+  PT_REL_GETXATTR = 49,    /* inode -> task */
   PT_RELATION_TYPE_MAX
 };
 
@@ -189,6 +222,34 @@ struct pt_machine_node {
   char version[PT_UTS_LEN];
   char machine[PT_UTS_LEN];
   char pad[3];
+};
+
+/* PT_NODE_ADDRESS: a socket address (bind, connect, a peer): AF_INET or
+ * AF_INET6 with its port, or AF_UNIX with its path, which follows the
+ * struct NUL-terminated (path_len bytes without the NUL; 0: none). */
+#define PT_UNIX_PATH_MAX 108
+struct pt_address_node {
+  struct pt_node_common node;
+  __u16 family; /* AF_INET 2, AF_INET6 10, AF_UNIX 1 */
+  __u16 port;   /* host byte order */
+  __u32 path_len;
+  __u8 addr[16]; /* IPv4 in the first 4 bytes, network byte order */
+  /* char path[path_len + 1]; */
+};
+
+/* PT_NODE_SHM, PT_NODE_MSG_QUEUE: a System V object by its IPC namespace
+ * and id, or a shared anonymous mapping (id: a number of its own). */
+enum pt_ipc_kind {
+  PT_IPC_SYSV_SHM = 1,
+  PT_IPC_SHARED_ANONYMOUS = 2,
+  PT_IPC_SYSV_MSG_QUEUE = 3,
+};
+struct pt_ipc_node {
+  struct pt_node_common node;
+  __u32 kind; /* enum pt_ipc_kind */
+  __u32 id;   /* shmid, msqid, or a count (shared anonymous) */
+  __u32 ipcns;
+  __u32 pad;
 };
 
 /* PT_NODE_PATH: the NUL-terminated path follows the struct; path_len

@@ -49,6 +49,14 @@ uint64_t NodeTypeCode(NodeType type) {
       return kEntity | kLong | Bit(26);
     case NodeType::kMachine:
       return kAgent | kLong | Bit(4);
+    case NodeType::kAddress:
+      return kEntity | kLong | Bit(21);
+    case NodeType::kShm:
+      return kEntity | Bit(15);
+    case NodeType::kMsgQueue:
+      return kEntity | Bit(14);  // CamFlow's msg (it has no queue node)
+    case NodeType::kAnonInode:
+      return kEntity | Bit(6);  // CamFlow's inode_unknown
   }
   return kEntity | Bit(6);  // inode_unknown
 }
@@ -107,6 +115,54 @@ uint64_t RelationTypeCode(RelationType type) {
       return kInformed | Bit(1);
     case RelationType::kTerminateTask:
       return kInformed | Bit(2);
+    // CamFlow's codes (v6.7) where it has the relation; provtrace's own
+    // (bits CamFlow leaves free in the class) where it has none.
+    case RelationType::kSocketCreate:
+      return kGenerated | Bit(2);
+    case RelationType::kBind:
+      return kGenerated | Bit(11);
+    case RelationType::kConnect:
+      return kGenerated | Bit(8);
+    case RelationType::kListen:
+      return kGenerated | Bit(10);
+    case RelationType::kAccept:
+      return kUsed | Bit(3);
+    case RelationType::kSend:
+      return kGenerated | Bit(12);
+    case RelationType::kReceive:
+      return kUsed | Bit(4);
+    case RelationType::kSendUnix:
+      return kDerived | Bit(2);
+    case RelationType::kSendPacket:
+      return kDerived | Bit(1) | Bit(40);
+    case RelationType::kReceivePacket:
+      return kDerived | Bit(3);
+    case RelationType::kAddressed:
+      return kDerived | Bit(18);
+    case RelationType::kShRead:
+      return kDerived | Bit(15);
+    case RelationType::kShWrite:
+      return kDerived | Bit(16);
+    case RelationType::kShAttach:
+      return kGenerated | Bit(24);
+    case RelationType::kSendMsgQueue:
+      return kGenerated | Bit(14);
+    case RelationType::kReceiveMsgQueue:
+      return kUsed | Bit(6);
+    case RelationType::kPtraceAttach:
+      return kGenerated | Bit(29);
+    case RelationType::kPtraceRead:
+      return kUsed | Bit(21);
+    case RelationType::kSymlink:
+      return kGenerated | Bit(18);
+    case RelationType::kReadLink:
+      return kUsed | Bit(12);
+    case RelationType::kSetxattr:
+      return kGenerated | Bit(20);
+    case RelationType::kRemovexattr:
+      return kGenerated | Bit(21);
+    case RelationType::kGetxattr:
+      return kUsed | Bit(13);
   }
   return kRelation;
 }

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "formats/kernel_string.h"
+#include "formats/node_labels.h"
 
 namespace provtrace::formats {
 namespace {
@@ -57,6 +58,24 @@ class JsonLinesWriter : public RecordSink {
           break;
         case NodeType::kMachine:
           Machine(node.machine);
+          break;
+        case NodeType::kAddress:
+          UintField("family", node.address.family);
+          if (node.address.family == 1) {  // AF_UNIX
+            writer_.Key("path");
+            WriteKernelString(writer_, node.path, scratch_);
+          } else {
+            writer_.Key("ip");
+            writer_.String(IpText(node.address).c_str());
+            UintField("port", node.address.port);
+          }
+          break;
+        case NodeType::kShm:
+        case NodeType::kMsgQueue:
+          writer_.Key("ipc");
+          writer_.String(node.ipc.kind == PT_IPC_SHARED_ANONYMOUS ? "anonymous" : "sysv");
+          UintField("ipc_id", node.ipc.id);
+          UintField("ipcns", node.ipc.ipcns);
           break;
         default:
           break;

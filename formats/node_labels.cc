@@ -1,5 +1,7 @@
 #include "formats/node_labels.h"
 
+#include <arpa/inet.h>
+
 #include <cstring>
 
 #include "formats/kernel_string.h"
@@ -15,6 +17,19 @@ std::string_view Chars(const char* chars, size_t max) {
 constexpr size_t kMaxStringsLabel = 60;
 
 }  // namespace
+
+std::string IpText(const pt_address_node& address) {
+  char text[INET6_ADDRSTRLEN] = "";
+  inet_ntop(address.family == 10 /* AF_INET6 */ ? AF_INET6 : AF_INET, address.addr, text,
+            sizeof(text));
+  return text;
+}
+
+std::string AddressText(const pt_address_node& address) {
+  std::string ip = IpText(address);
+  if (address.family == 10) ip = "[" + ip + "]";
+  return ip + ":" + std::to_string(address.port);
+}
 
 void AppendStrings(std::string* out, std::string_view strings, bool utf8) {
   bool first = true;
@@ -62,6 +77,18 @@ std::string NodeLabel(const Node& node, bool utf8) {
     case NodeType::kMachine:
       AppendEscaped(&label, Chars(node.machine.nodename, PT_UTS_LEN), utf8);
       return label;
+    case NodeType::kAddress:
+      if (node.address.family == 1) {  // AF_UNIX
+        label = "unix:";
+        AppendEscaped(&label, node.path, utf8);
+        return label;
+      }
+      return AddressText(node.address);
+    case NodeType::kShm:
+    case NodeType::kMsgQueue:
+      return std::string(NodeTypeName(node.type)) + ":" +
+             (node.ipc.kind == PT_IPC_SHARED_ANONYMOUS ? "anonymous#" : "") +
+             std::to_string(node.ipc.id);
     default:
       return std::string(NodeTypeName(node.type)) + ":" + std::to_string(node.inode.ino);
   }

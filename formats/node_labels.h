@@ -37,6 +37,10 @@ class NodeLabels {
 // A node's own label, from its attributes. Process memory carries its node
 // id: a process has a new one after each exec, and each must be told apart.
 std::string NodeLabel(const Node& node, bool utf8 = true);
+// "127.0.0.1:8080", "[::1]:8080".
+std::string AddressText(const pt_address_node& address);
+// The address alone, "127.0.0.1" or "::1".
+std::string IpText(const pt_address_node& address);
 
 // argv or envp (NUL-terminated strings back to back) as one line: each
 // string escaped as a field (quoted when it holds a space), space-separated.
