@@ -28,14 +28,20 @@ std::optional<Backend> ParseBackend(std::string_view name) {
 
 std::vector<std::string> SourceFilesFor(Backend backend) {
   std::vector<std::string> files = {
-      "core/record.h",           "probes/bpf/state.h",    "probes/bpf/syscalls.h",
-      "probes/bpf/common.bpf.h", "probes/bpf/path.bpf.h", "probes/bpf/nodes.bpf.h",
-      "probes/bpf/prov.bpf.h",   "probes/bpf/task.bpf.h", "probes/bpf/cred.bpf.h",
-      "probes/bpf/inode.bpf.h",  "probes/bpf/ops.bpf.h",
+      "core/record.h",           "probes/bpf/state.h",       "probes/bpf/syscalls.h",
+      "probes/bpf/common.bpf.h", "probes/bpf/path.bpf.h",    "probes/bpf/nodes.bpf.h",
+      "probes/bpf/prov.bpf.h",   "probes/bpf/task.bpf.h",    "probes/bpf/cred.bpf.h",
+      "probes/bpf/inode.bpf.h",  "probes/bpf/objects.bpf.h", "probes/bpf/memory.bpf.h",
+      "probes/bpf/ops.bpf.h",    "probes/bpf/sockets.bpf.h", "probes/bpf/ipc.bpf.h",
+      "probes/bpf/access.bpf.h", "probes/bpf/files.bpf.h",   "probes/bpf/syscall.bpf.h",
   };
   if (backend == Backend::kTracepoint) files.push_back("probes/bpf/resolve.bpf.h");
+  files.push_back("probes/bpf/syscall_mechanisms.bpf.c");
   files.push_back("probes/bpf/backend_" + std::string(BackendName(backend)) + ".bpf.c");
-  if (backend != Backend::kTracepoint) files.push_back("probes/bpf/security_hooks.bpf.c");
+  if (backend != Backend::kTracepoint) {
+    files.push_back("probes/bpf/security_hooks.bpf.c");
+    files.push_back("probes/bpf/security_syscalls.bpf.c");
+  }
   return files;
 }
 
@@ -44,11 +50,87 @@ namespace {
 // The hooks security_hooks.bpf.c defines, as every security backend
 // attaches them (plus each backend's own spelling of mmap and inode free).
 constexpr const char* kSecurityHooks[] = {
-    "task_alloc",       "task_free",    "bprm_committed_creds", "cred_free",    "task_fix_setuid",
-    "task_fix_setgid",  "file_open",    "file_permission",      "inode_create", "inode_mkdir",
-    "inode_link",       "inode_unlink", "inode_rmdir",          "inode_rename", "inode_setattr",
-    "inode_permission",
+    "task_alloc",        "task_free",      "cred_free",       "task_fix_setuid",
+    "task_fix_setgid",   "file_open",      "file_permission", "inode_create",
+    "inode_mkdir",       "inode_mknod",    "inode_symlink",   "inode_link",
+    "inode_unlink",      "inode_rmdir",    "inode_rename",    "inode_setattr",
+    "inode_permission",  "inode_readlink", "inode_getxattr",  "inode_post_setxattr",
+    "inode_removexattr",
 };
+
+// The system call handlers sys_exit tail-calls, by slot: those every
+// backend has (syscall_mechanisms.bpf.c, syscall.bpf.h), then the
+// tracepoint backend's own.
+constexpr std::pair<const char*, int> kCommonHandlers[] = {
+    {"pt_sys_read", PT_SYS_READ},
+    {"pt_sys_write", PT_SYS_WRITE},
+    {"pt_sys_mmap", PT_SYS_MMAP},
+    {"pt_sys_copy", PT_SYS_COPY},
+    {"pt_sys_shared_first", PT_SYS_SHARED_FIRST},
+    {"pt_sys_shared_after", PT_SYS_SHARED_AFTER},
+    {"pt_sys_socket", PT_SYS_SOCKET},
+    {"pt_sys_accept", PT_SYS_ACCEPT},
+    {"pt_sys_socket_op", PT_SYS_SOCKET_OP},
+    {"pt_sys_send", PT_SYS_SEND},
+    {"pt_sys_receive", PT_SYS_RECEIVE},
+    {"pt_sys_shm", PT_SYS_SHM},
+    {"pt_sys_msg", PT_SYS_MSG},
+    {"pt_sys_process_vm", PT_SYS_PROCESS_VM},
+    {"pt_sys_exec_image", PT_SYS_EXEC_IMAGE},
+    {"pt_sys_hook_done", PT_SYS_HOOK_DONE},
+    {"pt_sys_copy_write", PT_SYS_COPY_WRITE},
+};
+
+constexpr std::pair<const char*, int> kTracepointHandlers[] = {
+    {"pt_sys_open", PT_SYS_OPEN},
+    {"pt_sys_setid", PT_SYS_SETID},
+    {"pt_sys_setattr", PT_SYS_SETATTR},
+    {"pt_sys_unlink", PT_SYS_UNLINK},
+    {"pt_sys_rename", PT_SYS_RENAME},
+    {"pt_sys_link", PT_SYS_LINK},
+    {"pt_sys_mkdir", PT_SYS_MKDIR},
+    {"pt_sys_access", PT_SYS_ACCESS},
+    {"pt_sys_resolve_step", PT_SYS_RESOLVE_STEP},
+    {"pt_sys_setattr_resolved", PT_SYS_SETATTR_RESOLVED},
+    {"pt_sys_unlink_resolved", PT_SYS_UNLINK_RESOLVED},
+    {"pt_sys_rename_old_resolved", PT_SYS_RENAME_OLD_RESOLVED},
+    {"pt_sys_rename_new_resolved", PT_SYS_RENAME_NEW_RESOLVED},
+    {"pt_sys_link_new_resolved", PT_SYS_LINK_NEW_RESOLVED},
+    {"pt_sys_link_old_resolved", PT_SYS_LINK_OLD_RESOLVED},
+    {"pt_sys_mkdir_resolved", PT_SYS_MKDIR_RESOLVED},
+    {"pt_sys_access_resolved", PT_SYS_ACCESS_RESOLVED},
+    {"pt_sys_rename_moved", PT_SYS_RENAME_MOVED},
+    {"pt_sys_rename_replaced", PT_SYS_RENAME_REPLACED},
+    {"pt_sys_remember_names", PT_SYS_REMEMBER_NAMES},
+    {"pt_sys_symlink", PT_SYS_SYMLINK},
+    {"pt_sys_symlink_resolved", PT_SYS_SYMLINK_RESOLVED},
+    {"pt_sys_readlink", PT_SYS_READLINK},
+    {"pt_sys_readlink_resolved", PT_SYS_READLINK_RESOLVED},
+    {"pt_sys_xattr", PT_SYS_XATTR},
+    {"pt_sys_xattr_resolved", PT_SYS_XATTR_RESOLVED},
+};
+
+void AddHandlers(std::vector<ProgramSpec>* programs, bool tracepoint) {
+  for (const auto& [function, index] : kCommonHandlers) {
+    programs->push_back({function, AttachKind::kTailCall, "pt_sys_handlers", true, index});
+  }
+  if (!tracepoint) return;
+  for (const auto& [function, index] : kTracepointHandlers) {
+    programs->push_back({function, AttachKind::kTailCall, "pt_sys_handlers", true, index});
+  }
+}
+
+// Raw tracepoints every backend attaches: exec, and the system call layer
+// (last: the dispatchers, once every handler is in place).
+void AddRawTracepoints(std::vector<ProgramSpec>* programs, bool tracepoint) {
+  programs->push_back({"raw_tracepoint__sched_process_exec", AttachKind::kRawTracepoint,
+                       "sched_process_exec", true});
+  AddHandlers(programs, tracepoint);
+  if (!tracepoint)
+    programs->push_back(
+        {"raw_tracepoint__sys_enter", AttachKind::kRawTracepoint, "sys_enter", true});
+  programs->push_back({"raw_tracepoint__sys_exit", AttachKind::kRawTracepoint, "sys_exit", true});
+}
 
 std::vector<ProgramSpec> SecurityPrograms(const std::string& prefix, AttachKind attach,
                                           const std::string& target_prefix, const char* mmap_hook,
@@ -59,6 +141,7 @@ std::vector<ProgramSpec> SecurityPrograms(const std::string& prefix, AttachKind 
   }
   programs.push_back({prefix + mmap_hook, attach, target_prefix + mmap_hook, true});
   programs.push_back({prefix + free_hook, attach, target_prefix + free_hook, true});
+  AddRawTracepoints(&programs, false);
   return programs;
 }
 
@@ -78,39 +161,12 @@ std::vector<ProgramSpec> ProgramsFor(Backend backend) {
       std::vector<ProgramSpec> programs = {
           {"raw_tracepoint__sched_process_fork", AttachKind::kRawTracepoint, "sched_process_fork",
            true},
-          {"raw_tracepoint__sched_process_exec", AttachKind::kRawTracepoint, "sched_process_exec",
-           true},
           {"raw_tracepoint__sched_process_exit", AttachKind::kRawTracepoint, "sched_process_exit",
            true},
           {"raw_tracepoint__sched_process_free", AttachKind::kRawTracepoint, "sched_process_free",
            true},
       };
-      const std::pair<const char*, int> handlers[] = {
-          {"pt_sys_read", PT_SYS_READ},     {"pt_sys_write", PT_SYS_WRITE},
-          {"pt_sys_open", PT_SYS_OPEN},     {"pt_sys_mmap", PT_SYS_MMAP},
-          {"pt_sys_setid", PT_SYS_SETID},   {"pt_sys_setattr", PT_SYS_SETATTR},
-          {"pt_sys_unlink", PT_SYS_UNLINK}, {"pt_sys_rename", PT_SYS_RENAME},
-          {"pt_sys_link", PT_SYS_LINK},     {"pt_sys_mkdir", PT_SYS_MKDIR},
-          {"pt_sys_access", PT_SYS_ACCESS}, {"pt_sys_copy", PT_SYS_COPY},
-          {"pt_sys_resolve_step", PT_SYS_RESOLVE_STEP},
-          {"pt_sys_setattr_resolved", PT_SYS_SETATTR_RESOLVED},
-          {"pt_sys_unlink_resolved", PT_SYS_UNLINK_RESOLVED},
-          {"pt_sys_rename_old_resolved", PT_SYS_RENAME_OLD_RESOLVED},
-          {"pt_sys_rename_new_resolved", PT_SYS_RENAME_NEW_RESOLVED},
-          {"pt_sys_link_new_resolved", PT_SYS_LINK_NEW_RESOLVED},
-          {"pt_sys_link_old_resolved", PT_SYS_LINK_OLD_RESOLVED},
-          {"pt_sys_mkdir_resolved", PT_SYS_MKDIR_RESOLVED},
-          {"pt_sys_access_resolved", PT_SYS_ACCESS_RESOLVED},
-          {"pt_sys_rename_moved", PT_SYS_RENAME_MOVED},
-          {"pt_sys_rename_replaced", PT_SYS_RENAME_REPLACED},
-          {"pt_sys_remember_names", PT_SYS_REMEMBER_NAMES},
-      };
-      for (const auto& [function, index] : handlers) {
-        programs.push_back({function, AttachKind::kTailCall, "pt_sys_handlers", true, index});
-      }
-      // Last: the dispatcher, once every handler is in place.
-      programs.push_back(
-          {"raw_tracepoint__sys_exit", AttachKind::kRawTracepoint, "sys_exit", true});
+      AddRawTracepoints(&programs, true);
       return programs;
     }
   }
@@ -127,7 +183,12 @@ std::string ProgramText(Backend backend, const ProgramOptions& options) {
   if (options.all_flows) text += "#define PT_ALL_FLOWS 1\n";
   if (!options.atomics) text += "#define PT_NO_BPF_ATOMICS 1\n";
   // Only the tracepoint backend sees paths instead of objects.
-  if (backend == Backend::kTracepoint) text += "#define PT_RESOLVE_NAMES 1\n";
+  if (backend == Backend::kTracepoint) {
+    text += "#define PT_RESOLVE_NAMES 1\n";
+  } else {
+    // sh_read at sys_enter, before the security hooks (memory.bpf.h).
+    text += "#define PT_SHARED_AT_ENTRY 1\n";
+  }
   for (const std::string& file : SourceFilesFor(backend)) {
     // #line keeps compiler diagnostics pointing at the real source file.
     text += "#line 1 \"" + file + "\"\n";

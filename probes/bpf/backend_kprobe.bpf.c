@@ -30,7 +30,7 @@ PT_SECURITY_HOOK(mmap_file, struct file *file, unsigned long prot, unsigned long
   u64 type = flags & 0x0f;
   if (file)
     pt_on_mmap(ctx, (struct task_struct *)bpf_get_current_task(), file, prot,
-               type == 0x01 || type == 0x03);
+               type == 0x01 || type == 0x03, 0);
   return 0;
 }
 

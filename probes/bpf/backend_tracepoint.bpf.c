@@ -13,13 +13,6 @@ RAW_TRACEPOINT_PROBE(sched_process_fork) {
   return 0;
 }
 
-RAW_TRACEPOINT_PROBE(sched_process_exec) {
-  struct task_struct *task = (struct task_struct *)ctx->args[0];
-  pt_on_exec(ctx, task, (struct linux_binprm *)ctx->args[2], PT_READ(task, real_cred), 1);
-  pt_remember_names(ctx);
-  return 0;
-}
-
 RAW_TRACEPOINT_PROBE(sched_process_exit) {
   pt_on_exit(ctx, (struct task_struct *)ctx->args[0]);
   return 0;
@@ -32,9 +25,16 @@ RAW_TRACEPOINT_PROBE(sched_process_free) {
 
 RAW_TRACEPOINT_PROBE(sys_exit) {
   long ret = (long)ctx->args[1];
-  if (ret < 0 && ret > -4096) return 0; /* failed */
   struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
-  long nr = PT_READ(regs, orig_ax);
+  long nr;
+  if (ret < 0 && ret > -4096) {
+    /* Failed; but a non-blocking connect has begun. */
+    if (ret != -PT_EINPROGRESS) return 0;
+    nr = PT_READ(regs, orig_ax);
+    if (nr != PT_NR_connect) return 0;
+  } else {
+    nr = PT_READ(regs, orig_ax);
+  }
   u32 handler;
   switch (nr) {
     case PT_NR_read:
@@ -106,44 +106,90 @@ RAW_TRACEPOINT_PROBE(sys_exit) {
     case PT_NR_faccessat2:
       handler = PT_SYS_ACCESS;
       break;
+    case PT_NR_ioctl: {
+      /* Only a reflink clone: file to file. */
+      u64 cmd = PT_READ(regs, si);
+      if (cmd != PT_FICLONE && cmd != PT_FICLONERANGE) return 0;
+      handler = PT_SYS_COPY;
+      break;
+    }
     case PT_NR_sendfile:
     case PT_NR_splice:
     case PT_NR_copy_file_range:
+    case PT_NR_tee:
+    case PT_NR_vmsplice:
       handler = PT_SYS_COPY;
+      break;
+    case PT_NR_mknod:
+    case PT_NR_mknodat:
+      handler = PT_SYS_MKDIR;
+      break;
+    case PT_NR_socket:
+    case PT_NR_socketpair:
+      handler = PT_SYS_SOCKET;
+      break;
+    case PT_NR_accept:
+    case PT_NR_accept4:
+      handler = PT_SYS_ACCEPT;
+      break;
+    case PT_NR_bind:
+    case PT_NR_connect:
+    case PT_NR_listen:
+      handler = PT_SYS_SOCKET_OP;
+      break;
+    case PT_NR_sendto:
+    case PT_NR_sendmsg:
+    case PT_NR_sendmmsg:
+      handler = PT_SYS_SEND;
+      break;
+    case PT_NR_recvfrom:
+    case PT_NR_recvmsg:
+    case PT_NR_recvmmsg:
+      handler = PT_SYS_RECEIVE;
+      break;
+    case PT_NR_shmat:
+    case PT_NR_shmdt:
+    case PT_NR_munmap:
+      handler = PT_SYS_SHM;
+      break;
+    case PT_NR_msgsnd:
+    case PT_NR_msgrcv:
+    case PT_NR_mq_timedsend:
+    case PT_NR_mq_timedreceive:
+      handler = PT_SYS_MSG;
+      break;
+    case PT_NR_process_vm_readv:
+    case PT_NR_process_vm_writev:
+    case PT_NR_ptrace:
+      handler = PT_SYS_PROCESS_VM;
+      break;
+    case PT_NR_symlink:
+    case PT_NR_symlinkat:
+      handler = PT_SYS_SYMLINK;
+      break;
+    case PT_NR_readlink:
+    case PT_NR_readlinkat:
+      handler = PT_SYS_READLINK;
+      break;
+    case PT_NR_setxattr:
+    case PT_NR_lsetxattr:
+    case PT_NR_fsetxattr:
+    case PT_NR_getxattr:
+    case PT_NR_lgetxattr:
+    case PT_NR_fgetxattr:
+    case PT_NR_removexattr:
+    case PT_NR_lremovexattr:
+    case PT_NR_fremovexattr:
+    case PT_NR_setxattrat:
+    case PT_NR_getxattrat:
+    case PT_NR_removexattrat:
+      handler = PT_SYS_XATTR;
       break;
     default:
       return 0;
   }
   pt_sys_handlers.call(ctx, handler);
   return 0;
-}
-
-/* ---- helpers for the handlers ---- */
-
-struct pt_call {
-  struct task_struct *task;
-  struct pt_regs *regs;
-  long nr;
-  long ret;
-  u64 arg[5]; /* di, si, dx, r10, r8 */
-};
-
-static __always_inline void pt_call_get(struct bpf_raw_tracepoint_args *ctx, struct pt_call *c) {
-  c->task = (struct task_struct *)bpf_get_current_task();
-  c->regs = (struct pt_regs *)ctx->args[0];
-  c->ret = (long)ctx->args[1];
-  /* r10 to orig_ax lie together in x86-64's pt_regs: one read, not six
-   * (helper calls are most of what a call costs here). */
-  u64 span[9] = {};
-  _Static_assert(PT_SPAN_BYTES(struct pt_regs, r10, orig_ax) <= sizeof(span),
-                 "pt_regs r10..orig_ax does not fit the span");
-  PT_READ_SPAN(span, c->regs, r10, orig_ax);
-  c->nr = PT_SPAN_FIELD(span, struct pt_regs, r10, orig_ax);
-  c->arg[0] = PT_SPAN_FIELD(span, struct pt_regs, r10, di);
-  c->arg[1] = PT_SPAN_FIELD(span, struct pt_regs, r10, si);
-  c->arg[2] = PT_SPAN_FIELD(span, struct pt_regs, r10, dx);
-  c->arg[3] = PT_SPAN_FIELD(span, struct pt_regs, r10, r10);
-  c->arg[4] = PT_SPAN_FIELD(span, struct pt_regs, r10, r8);
 }
 
 /* The absolute path of a path argument, in s->joined: relative to dirfd
@@ -221,38 +267,6 @@ static __always_inline void pt_generates_to_path(void *ctx, u16 type, struct pt_
   pt_relate_to_ref(ctx, type, PT_END_TASK(a->tst, a->task), path, flags);
 }
 
-/* ---- the handlers ---- */
-
-int pt_sys_read(struct bpf_raw_tracepoint_args *ctx) {
-  struct pt_call c;
-  pt_call_get(ctx, &c);
-  if (c.ret <= 0) return 0;
-  struct file *file = pt_fd_file(c.task, (int)c.arg[0]);
-  if (!file) return 0;
-  s64 offset = PT_READ(file, f_pos) - c.ret;
-  if (c.nr == PT_NR_pread64 || c.nr == PT_NR_preadv ||
-      (c.nr == PT_NR_preadv2 && (s64)c.arg[3] != -1))
-    offset = (s64)c.arg[3];
-  pt_on_file_read(ctx, c.task, file, offset);
-  pt_remember_names(ctx);
-  return 0;
-}
-
-int pt_sys_write(struct bpf_raw_tracepoint_args *ctx) {
-  struct pt_call c;
-  pt_call_get(ctx, &c);
-  if (c.ret <= 0) return 0;
-  struct file *file = pt_fd_file(c.task, (int)c.arg[0]);
-  if (!file) return 0;
-  s64 offset = PT_READ(file, f_pos) - c.ret;
-  if (c.nr == PT_NR_pwrite64 || c.nr == PT_NR_pwritev ||
-      (c.nr == PT_NR_pwritev2 && (s64)c.arg[3] != -1))
-    offset = (s64)c.arg[3];
-  pt_on_file_write(ctx, c.task, file, offset);
-  pt_remember_names(ctx);
-  return 0;
-}
-
 int pt_sys_open(struct bpf_raw_tracepoint_args *ctx) {
   struct pt_call c;
   pt_call_get(ctx, &c);
@@ -268,20 +282,7 @@ int pt_sys_open(struct bpf_raw_tracepoint_args *ctx) {
   else
     bpf_probe_read_user(&flags, sizeof(flags), (void *)c.arg[2]); /* open_how.flags */
   pt_on_file_open(ctx, c.task, file, flags);
-  pt_remember_names(ctx);
-  return 0;
-}
-
-int pt_sys_mmap(struct bpf_raw_tracepoint_args *ctx) {
-  struct pt_call c;
-  pt_call_get(ctx, &c);
-  u64 flags = c.arg[3];
-  if (flags & 0x20) return 0; /* MAP_ANONYMOUS */
-  struct file *file = pt_fd_file(c.task, (int)c.arg[4]);
-  if (!file) return 0;
-  u64 type = flags & 0x0f;
-  pt_on_mmap(ctx, c.task, file, c.arg[2], type == 0x01 || type == 0x03 /* MAP_SHARED[_VALIDATE] */);
-  pt_remember_names(ctx);
+  pt_handler_done(ctx);
   return 0;
 }
 
@@ -315,7 +316,7 @@ int pt_sys_setattr(struct bpf_raw_tracepoint_args *ctx) {
     if (!ist) return 0;
     pt_inode_refresh(ist, inode);
     pt_on_inode_change(ctx, &a, inode, PT_REL_SETATTR);
-    pt_remember_names(ctx);
+    pt_handler_done(ctx);
     return 0;
   }
   struct pt_path_scratch *s = pt_path_scratch();
@@ -581,24 +582,27 @@ int pt_sys_mkdir(struct bpf_raw_tracepoint_args *ctx) {
   struct pt_actor a;
   struct pt_path_scratch *s = pt_path_scratch();
   if (!s || pt_actor_get(ctx, c.task, &a) != 0) return 0;
-  int at = c.nr == PT_NR_mkdirat;
+  int at = c.nr == PT_NR_mkdirat || c.nr == PT_NR_mknodat;
   pt_resolve(ctx, s, c.task, at ? (long)(int)c.arg[0] : PT_AT_FDCWD, at ? c.arg[1] : c.arg[0],
              PT_NAME_PRESENT, PT_SYS_MKDIR_RESOLVED);
   return 0;
 }
 
 /* The entry is made in the parent directory; the new directory (found in
- * the dentry cache, where mkdir just put it) is named. */
+ * the dentry cache, where mkdir just put it) is named. mknod likewise, for
+ * the node it made (a FIFO, a socket, a device). */
 int pt_sys_mkdir_resolved(struct bpf_raw_tracepoint_args *ctx) {
   struct pt_call c;
   pt_call_get(ctx, &c);
   struct pt_actor a;
   struct pt_path_scratch *s = pt_path_scratch();
   if (!s || pt_actor_get(ctx, c.task, &a) != 0) return 0;
-  int at = c.nr == PT_NR_mkdirat;
+  int at = c.nr == PT_NR_mkdirat || c.nr == PT_NR_mknodat;
   long dirfd = at ? (long)(int)c.arg[0] : PT_AT_FDCWD;
   u64 path = at ? c.arg[1] : c.arg[0];
-  u64 mode = (at ? c.arg[2] : c.arg[1]) | 0040000; /* S_IFDIR */
+  u64 mode = at ? c.arg[2] : c.arg[1];
+  if (c.nr == PT_NR_mkdir || c.nr == PT_NR_mkdirat) mode |= 0040000; /* S_IFDIR */
+  else if (!(mode & 0170000)) mode |= 0100000; /* mknod's default: S_IFREG */
   struct pt_resolution r;
   int found = pt_resolved(s, &r);
   if (!r.dir) {
@@ -637,6 +641,7 @@ int pt_sys_access_resolved(struct bpf_raw_tracepoint_args *ctx) {
   struct pt_resolution r;
   if (pt_resolved(s, &r) == 0) {
     pt_on_perm_check(ctx, &a, r.inode, mask);
+    pt_handler_done(ctx);
     return 0;
   }
   struct pt_node_ref unknown;
@@ -649,19 +654,172 @@ int pt_sys_access_resolved(struct bpf_raw_tracepoint_args *ctx) {
   return 0;
 }
 
-/* sendfile, splice, copy_file_range: the kernel reads one file and writes
- * the other, as a read followed by a write would. */
-int pt_sys_copy(struct bpf_raw_tracepoint_args *ctx) {
+/* ---- symbolic links and extended attributes (files.bpf.h) ---- */
+
+/* symlink(target, path), symlinkat(target, dirfd, path): the new link is
+ * named, found in the dentry cache where the call just put it. */
+static __always_inline void pt_symlink_args(struct pt_call *c, long *dirfd, u64 *path) {
+  int at = c->nr == PT_NR_symlinkat;
+  *dirfd = at ? (long)(int)c->arg[1] : PT_AT_FDCWD;
+  *path = at ? c->arg[2] : c->arg[1];
+}
+
+int pt_sys_symlink(struct bpf_raw_tracepoint_args *ctx) {
   struct pt_call c;
   pt_call_get(ctx, &c);
-  if (c.ret <= 0) return 0;
-  long in_fd = c.nr == PT_NR_sendfile ? (long)(int)c.arg[1] : (long)(int)c.arg[0];
-  long out_fd = c.nr == PT_NR_sendfile ? (long)(int)c.arg[0] : (long)(int)c.arg[2];
-  struct file *in = pt_fd_file(c.task, in_fd);
-  struct file *out = pt_fd_file(c.task, out_fd);
-  if (!in || !out) return 0;
-  pt_on_file_read(ctx, c.task, in, -1);
-  pt_on_file_write(ctx, c.task, out, -1);
-  pt_remember_names(ctx);
+  struct pt_actor a;
+  struct pt_path_scratch *s = pt_path_scratch();
+  if (!s || pt_actor_get(ctx, c.task, &a) != 0) return 0;
+  pt_shared_first(ctx, &a, PT_SYS_SYMLINK);
+  long dirfd;
+  u64 path;
+  pt_symlink_args(&c, &dirfd, &path);
+  pt_resolve(ctx, s, c.task, dirfd, path, PT_NAME_PRESENT, PT_SYS_SYMLINK_RESOLVED);
+  return 0;
+}
+
+int pt_sys_symlink_resolved(struct bpf_raw_tracepoint_args *ctx) {
+  struct pt_call c;
+  pt_call_get(ctx, &c);
+  struct pt_actor a;
+  struct pt_path_scratch *s = pt_path_scratch();
+  if (!s || pt_actor_get(ctx, c.task, &a) != 0) return 0;
+  long dirfd;
+  u64 path;
+  pt_symlink_args(&c, &dirfd, &path);
+  struct pt_resolution r;
+  int found = pt_resolved(s, &r);
+  if (!r.dir) {
+    struct pt_node_ref unknown;
+    if (pt_unknown_path(ctx, s, c.task, dirfd, path, 1, &unknown) == 0)
+      pt_generates_to_path(ctx, PT_REL_INODE_CREATE, &a, &unknown, 0120777);
+    return 0;
+  }
+  struct pt_inode_state *lst = pt_on_symlink(ctx, &a, r.dir, found == 0 ? r.inode : 0);
+  if (lst) pt_name_by_path(ctx, s, c.task, dirfd, path, r.inode, lst);
+  return 0;
+}
+
+/* readlink(path, buf, size), readlinkat(dirfd, path, buf, size). Links in
+ * /proc (a process's exe, cwd, fds) are the kernel's, not files': left
+ * out. */
+static __always_inline void pt_readlink_args(struct pt_call *c, long *dirfd, u64 *path) {
+  int at = c->nr == PT_NR_readlinkat;
+  *dirfd = at ? (long)(int)c->arg[0] : PT_AT_FDCWD;
+  *path = at ? c->arg[1] : c->arg[0];
+}
+
+int pt_sys_readlink(struct bpf_raw_tracepoint_args *ctx) {
+  struct pt_call c;
+  pt_call_get(ctx, &c);
+  long dirfd;
+  u64 path;
+  pt_readlink_args(&c, &dirfd, &path);
+  char head[6] = {};
+  bpf_probe_read_user(head, sizeof(head), (void *)path);
+  if (head[0] == '/' && head[1] == 'p' && head[2] == 'r' && head[3] == 'o' && head[4] == 'c' &&
+      head[5] == '/')
+    return 0;
+  struct pt_actor a;
+  struct pt_path_scratch *s = pt_path_scratch();
+  if (!s || pt_actor_get(ctx, c.task, &a) != 0) return 0;
+  pt_resolve(ctx, s, c.task, dirfd, path, PT_NAME_PRESENT, PT_SYS_READLINK_RESOLVED);
+  return 0;
+}
+
+int pt_sys_readlink_resolved(struct bpf_raw_tracepoint_args *ctx) {
+  struct pt_call c;
+  pt_call_get(ctx, &c);
+  struct pt_actor a;
+  struct pt_path_scratch *s = pt_path_scratch();
+  if (!s || pt_actor_get(ctx, c.task, &a) != 0) return 0;
+  struct pt_resolution r;
+  if (pt_resolved(s, &r) == 0) {
+    pt_on_read_link(ctx, &a, r.inode);
+    pt_handler_done(ctx);
+    return 0;
+  }
+  long dirfd;
+  u64 path;
+  pt_readlink_args(&c, &dirfd, &path);
+  struct pt_node_ref unknown;
+  if (pt_unknown_path(ctx, s, c.task, dirfd, path, 0, &unknown) == 0) {
+    pt_relate_from_ref(ctx, PT_REL_READ_LINK, &unknown, PT_END_TASK(a.tst, c.task), 0);
+    pt_relate(ctx, PT_REL_MEMORY_WRITE, PT_END_TASK(a.tst, c.task), PT_END_PROC(a.cst), 0, -1);
+  }
+  return 0;
+}
+
+#define PT_AT_EMPTY_PATH 0x1000
+
+/* The *xattr calls: by fd (f*), by path ([l]*), or (6.13 on) *xattrat
+ * (dirfd, path, at_flags, ...), by dirfd alone with AT_EMPTY_PATH. */
+static __always_inline u16 pt_xattr_type(long nr) {
+  if (nr == PT_NR_setxattr || nr == PT_NR_lsetxattr || nr == PT_NR_fsetxattr ||
+      nr == PT_NR_setxattrat)
+    return PT_REL_SETXATTR;
+  if (nr == PT_NR_removexattr || nr == PT_NR_lremovexattr || nr == PT_NR_fremovexattr ||
+      nr == PT_NR_removexattrat)
+    return PT_REL_REMOVEXATTR;
+  return PT_REL_GETXATTR;
+}
+
+static __always_inline int pt_xattr_at(long nr) {
+  return nr == PT_NR_setxattrat || nr == PT_NR_getxattrat || nr == PT_NR_removexattrat;
+}
+
+int pt_sys_xattr(struct bpf_raw_tracepoint_args *ctx) {
+  struct pt_call c;
+  pt_call_get(ctx, &c);
+  struct pt_actor a;
+  struct pt_path_scratch *s = pt_path_scratch();
+  if (!s || pt_actor_get(ctx, c.task, &a) != 0) return 0;
+  u16 type = pt_xattr_type(c.nr);
+  if (type == PT_REL_SETXATTR) pt_shared_first(ctx, &a, PT_SYS_XATTR);
+  int by_fd = c.nr == PT_NR_fsetxattr || c.nr == PT_NR_fgetxattr || c.nr == PT_NR_fremovexattr;
+  if (pt_xattr_at(c.nr) && (c.arg[2] & PT_AT_EMPTY_PATH)) {
+    char first = 0;
+    bpf_probe_read_user(&first, 1, (void *)c.arg[1]);
+    by_fd = first == 0;
+  }
+  if (by_fd) {
+    struct inode *inode = 0;
+    struct file *file = pt_fd_file(c.task, (int)c.arg[0]);
+    struct pt_inode_state *ist = file ? pt_file_inode(ctx, file, &inode) : 0;
+    if (!ist) return 0;
+    pt_on_xattr(ctx, &a, inode, type);
+    pt_handler_done(ctx);
+    return 0;
+  }
+  int at = pt_xattr_at(c.nr);
+  pt_resolve(ctx, s, c.task, at ? (long)(int)c.arg[0] : PT_AT_FDCWD, at ? c.arg[1] : c.arg[0],
+             PT_NAME_PRESENT, PT_SYS_XATTR_RESOLVED);
+  return 0;
+}
+
+int pt_sys_xattr_resolved(struct bpf_raw_tracepoint_args *ctx) {
+  struct pt_call c;
+  pt_call_get(ctx, &c);
+  struct pt_actor a;
+  struct pt_path_scratch *s = pt_path_scratch();
+  if (!s || pt_actor_get(ctx, c.task, &a) != 0) return 0;
+  u16 type = pt_xattr_type(c.nr);
+  struct pt_resolution r;
+  if (pt_resolved(s, &r) == 0) {
+    pt_on_xattr(ctx, &a, r.inode, type);
+    pt_handler_done(ctx);
+    return 0;
+  }
+  int at = pt_xattr_at(c.nr);
+  struct pt_node_ref unknown;
+  if (pt_unknown_path(ctx, s, c.task, at ? (long)(int)c.arg[0] : PT_AT_FDCWD,
+                      at ? c.arg[1] : c.arg[0], 0, &unknown) != 0)
+    return 0;
+  if (type == PT_REL_GETXATTR) {
+    pt_relate_from_ref(ctx, type, &unknown, PT_END_TASK(a.tst, c.task), 0);
+    pt_relate(ctx, PT_REL_MEMORY_WRITE, PT_END_TASK(a.tst, c.task), PT_END_PROC(a.cst), 0, -1);
+  } else {
+    pt_generates_to_path(ctx, type, &a, &unknown, 0);
+  }
   return 0;
 }

@@ -175,7 +175,9 @@ static __always_inline int pt_emit_relation(void *ctx, u16 type, struct pt_node_
 static __always_inline void pt_prov_init(struct pt_prov *p, u16 node_type, u64 flags) {
   p->id = pt_new_id();
   p->version = 0;
-  p->flags = flags;
+  int channel = node_type == PT_NODE_PIPE || node_type == PT_NODE_SOCKET ||
+                node_type == PT_NODE_MSG_QUEUE || node_type == PT_NODE_ANON_INODE;
+  p->flags = flags | (channel ? PT_PROV_ONE_VERSION : 0);
   p->last_from_id = 0;
   p->last_from_version = 0;
   p->last_type = 0;

@@ -2,6 +2,18 @@
  * credentials a thread group shares. */
 
 BPF_F_TABLE("lru_hash", u64, struct pt_cred_state, pt_creds, PT_CRED_CAPACITY, 0);
+/* Thread group id -> the key of its process memory in pt_creds, for calls
+ * that name another process (process_vm_readv, ptrace, /proc/PID/mem). */
+BPF_F_TABLE("lru_hash", u32, u64, pt_procs, PT_PROC_CAPACITY, 0);
+
+/* The process memory of thread group tgid, if it is recorded. */
+static __always_inline struct pt_cred_state *pt_proc_of(u32 tgid) {
+  u64 *key = pt_procs.lookup(&tgid);
+  if (!key) return 0;
+  u64 cred = *key;
+  struct pt_cred_state *st = pt_creds.lookup(&cred);
+  return st && st->tgid == tgid ? st : 0;
+}
 
 static __always_inline u64 pt_group_start(struct task_struct *task) {
   struct task_struct *leader = PT_READ(task, group_leader);
@@ -25,6 +37,7 @@ static __always_inline struct pt_cred_state *pt_cred_create(void *ctx, struct ta
     pt_count(PT_COUNTER_STATE_FULL);
     return 0;
   }
+  pt_procs.update(&fresh.tgid, &key);
   return pt_creds.lookup(&key);
 }
 
@@ -61,6 +74,11 @@ static __always_inline struct pt_cred_state *pt_cred_previous(struct task_struct
 /* The cred is gone (exec or setuid replaced it, or its thread group
  * ended): terminate_proc, and its state goes. */
 static __always_inline void pt_cred_terminate(void *ctx, u64 key, struct pt_cred_state *st) {
+  /* (No last sh_write: the memory it shares took every flow into it as it
+   * came, after each use.) */
   pt_new_version(ctx, &st->prov, 0, PT_OBJ_PROC, PT_REL_TERMINATE_PROC);
+  u32 tgid = st->tgid;
+  u64 *mapped = pt_procs.lookup(&tgid);
+  if (mapped && *mapped == key) pt_procs.delete(&tgid);
   pt_creds.delete(&key);
 }

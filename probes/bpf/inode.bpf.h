@@ -4,6 +4,8 @@
 
 BPF_F_TABLE("lru_hash", u64, struct pt_inode_state, pt_inodes, PT_INODE_CAPACITY, 0);
 
+#define PT_MQUEUE_MAGIC 0x19800202
+
 static __always_inline int pt_inode_matches(struct pt_inode_state *st, struct inode *inode) {
   return st->ino == PT_READ(inode, i_ino) && st->sb == (u64)PT_READ(inode, i_sb) &&
          st->generation == PT_READ(inode, i_generation);
@@ -21,19 +23,25 @@ static __always_inline void pt_inode_refresh(struct pt_inode_state *st, struct i
  * we saw it. */
 static __always_inline struct pt_inode_state *pt_inode_create(void *ctx, struct inode *inode,
                                                               u64 prov_flags) {
-  struct pt_inode_state fresh = {};
-  pt_inode_refresh(&fresh, inode);
-  pt_prov_init(&fresh.prov, pt_inode_node_type(fresh.mode), prov_flags);
-  fresh.ino = PT_READ(inode, i_ino);
+  struct pt_path_scratch *s = pt_path_scratch();
+  if (!s) return 0;
+  struct pt_inode_state *fresh = &s->fresh_inode;
+  __builtin_memset(fresh, 0, sizeof(*fresh));
+  pt_inode_refresh(fresh, inode);
   struct super_block *sb = PT_READ(inode, i_sb);
-  fresh.sb = (u64)sb;
-  fresh.generation = PT_READ(inode, i_generation);
+  /* A POSIX message queue is a file of the mqueue file system; a channel
+   * (PT_PROV_ONE_VERSION). */
+  if (sb && PT_READ(sb, s_magic) == PT_MQUEUE_MAGIC) prov_flags |= PT_PROV_ONE_VERSION;
+  pt_prov_init(&fresh->prov, pt_inode_node_type(fresh->mode), prov_flags);
+  fresh->ino = PT_READ(inode, i_ino);
+  fresh->sb = (u64)sb;
+  fresh->generation = PT_READ(inode, i_generation);
   if (sb) {
-    fresh.dev = PT_READ(sb, s_dev);
-    PT_READ_INTO(fresh.sb_uuid, sb, s_uuid.b);
+    fresh->dev = PT_READ(sb, s_dev);
+    PT_READ_INTO(fresh->sb_uuid, sb, s_uuid.b);
   }
   u64 key = (u64)inode;
-  if (pt_inodes.update(&key, &fresh) != 0) {
+  if (pt_inodes.update(&key, fresh) != 0) {
     pt_count(PT_COUNTER_STATE_FULL);
     return 0;
   }

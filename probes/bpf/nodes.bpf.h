@@ -95,10 +95,42 @@ static __always_inline int pt_emit_inode_node(void *ctx, struct pt_inode_state *
   return pt_emit(ctx, &n, sizeof(n));
 }
 
+/* An address or IPC object's node, from its state. */
+static __always_inline int pt_emit_object_node(void *ctx, struct pt_object_state *st,
+                                               struct pt_node_ref *ref, u16 flags) {
+  if (ref->type == PT_NODE_ADDRESS) {
+    struct pt_address_node_out {
+      struct pt_address_node n;
+      char path[PT_UNIX_PATH_MASK + 1];
+    } out = {};
+    u32 path_len = st->path_len < PT_UNIX_PATH_MAX ? st->path_len : PT_UNIX_PATH_MAX - 1;
+    u32 size = sizeof(struct pt_address_node) + (path_len ? path_len + 1 : 0);
+    pt_header(&out.n.node.hdr, PT_KIND_NODE, size, PT_NODE_ADDRESS, flags);
+    out.n.node.id = ref->id;
+    out.n.node.version = ref->version;
+    out.n.family = st->family;
+    out.n.port = st->port;
+    out.n.path_len = path_len;
+    __builtin_memcpy(out.n.addr, st->addr, sizeof(out.n.addr));
+    __builtin_memcpy(out.path, st->path, sizeof(out.path));
+    out.path[path_len & PT_UNIX_PATH_MASK] = 0;
+    return pt_emit(ctx, &out, size);
+  }
+  struct pt_ipc_node n = {};
+  pt_header(&n.node.hdr, PT_KIND_NODE, sizeof(n), ref->type, flags);
+  n.node.id = ref->id;
+  n.node.version = ref->version;
+  n.kind = st->kind;
+  n.id = st->id;
+  n.ipcns = st->ipcns;
+  return pt_emit(ctx, &n, sizeof(n));
+}
+
 /* What kind of object a state belongs to. */
 enum pt_obj_kind {
   PT_OBJ_TASK,  /* obj: the task_struct */
   PT_OBJ_PROC,  /* process memory: the state (p is its first member) is enough */
+  PT_OBJ_OBJECT, /* an address or IPC object: likewise */
   PT_OBJ_INODE, /* obj: the inode; the node comes from the state (p is its first member) */
 };
 
@@ -107,5 +139,7 @@ static __always_inline int pt_emit_node(void *ctx, struct pt_prov *p, void *obj,
                                         struct pt_node_ref *ref, u16 flags) {
   if (kind == PT_OBJ_TASK) return pt_emit_task_node(ctx, (struct task_struct *)obj, ref, flags);
   if (kind == PT_OBJ_PROC) return pt_emit_proc_node(ctx, (struct pt_cred_state *)p, ref, flags);
+  if (kind == PT_OBJ_OBJECT)
+    return pt_emit_object_node(ctx, (struct pt_object_state *)p, ref, flags);
   return pt_emit_inode_node(ctx, (struct pt_inode_state *)p, ref, flags);
 }

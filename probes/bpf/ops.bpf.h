@@ -23,22 +23,61 @@ static __always_inline int pt_actor_get(void *ctx, struct task_struct *task, str
   return a->cst ? 0 : -1;
 }
 
-/* entity -> task (type) -> process_memory (memory_write); entity_obj: the
- * entity's inode. */
-static __always_inline void pt_uses(void *ctx, u16 type, struct pt_prov *entity, void *entity_obj,
-                                    struct pt_actor *a, u64 flags, s64 offset) {
-  pt_relate(ctx, type, entity, entity_obj, PT_OBJ_INODE, PT_END_TASK(a->tst, a->task), flags,
-            offset);
+/* entity -> task (type) -> process_memory (memory_write); entity_obj and
+ * kind: the entity's object (its inode: PT_OBJ_INODE). Then the memory
+ * flows on into what the process shares writable. */
+static __always_inline void pt_uses_as(void *ctx, u16 type, struct pt_prov *entity,
+                                       void *entity_obj, int kind, struct pt_actor *a, u64 flags,
+                                       s64 offset) {
+  pt_relate(ctx, type, entity, entity_obj, kind, PT_END_TASK(a->tst, a->task), flags, offset);
   pt_relate(ctx, PT_REL_MEMORY_WRITE, PT_END_TASK(a->tst, a->task), PT_END_PROC(a->cst), 0, -1);
+  if (a->cst->shared_count) pt_shared_after(ctx, a->cst);
 }
 
-/* process_memory -> task (memory_read) -> entity (type) */
+/* process_memory -> task (memory_read) -> entity (type), after what the
+ * process shares has flowed into its memory. */
+static __always_inline void pt_generates_as(void *ctx, u16 type, struct pt_actor *a,
+                                            struct pt_prov *entity, void *entity_obj, int kind,
+                                            u64 flags, s64 offset) {
+  if (a->cst->shared_count) pt_shared_before(ctx, a->cst);
+  pt_relate(ctx, PT_REL_MEMORY_READ, PT_END_PROC(a->cst), PT_END_TASK(a->tst, a->task), 0, -1);
+  pt_relate(ctx, type, PT_END_TASK(a->tst, a->task), entity, entity_obj, kind, flags, offset);
+}
+
+static __always_inline void pt_uses(void *ctx, u16 type, struct pt_prov *entity, void *entity_obj,
+                                    struct pt_actor *a, u64 flags, s64 offset) {
+  pt_uses_as(ctx, type, entity, entity_obj, PT_OBJ_INODE, a, flags, offset);
+}
+
 static __always_inline void pt_generates(void *ctx, u16 type, struct pt_actor *a,
                                          struct pt_prov *entity, void *entity_obj, u64 flags,
                                          s64 offset) {
-  pt_relate(ctx, PT_REL_MEMORY_READ, PT_END_PROC(a->cst), PT_END_TASK(a->tst, a->task), 0, -1);
-  pt_relate(ctx, type, PT_END_TASK(a->tst, a->task), entity, entity_obj, PT_OBJ_INODE, flags,
-            offset);
+  pt_generates_as(ctx, type, a, entity, entity_obj, PT_OBJ_INODE, flags, offset);
+}
+
+#define PT_ANON_INODE_MAGIC 0x09041934 /* ANON_INODE_FS_MAGIC */
+
+/* An object behind the kernel's shared anonymous inode (eventfd, epoll,
+ * signalfd, timerfd, ...): one node per object (the file's private data),
+ * not one for all of them; named as /proc/PID/fd shows it
+ * (anon_inode:[eventfd], pt_walk_path). */
+static __always_inline struct pt_inode_state *pt_anon_object(struct file *file,
+                                                             struct inode *inode, u64 key) {
+  struct pt_inode_state *st = pt_inodes.lookup(&key);
+  if (st) return st;
+  struct pt_path_scratch *s = pt_path_scratch();
+  if (!s) return 0;
+  struct pt_inode_state *fresh = &s->fresh_inode;
+  __builtin_memset(fresh, 0, sizeof(*fresh));
+  pt_inode_refresh(fresh, inode);
+  pt_prov_init(&fresh->prov, PT_NODE_ANON_INODE, PT_PROV_HISTORY_UNKNOWN);
+  fresh->ino = PT_READ(inode, i_ino);
+  fresh->sb = (u64)PT_READ(inode, i_sb);
+  if (pt_inodes.update(&key, fresh) != 0) {
+    pt_count(PT_COUNTER_STATE_FULL);
+    return 0;
+  }
+  return pt_inodes.lookup(&key);
 }
 
 /* The inode of an open file, named from the file's path on first touch. */
@@ -46,30 +85,87 @@ static __always_inline struct pt_inode_state *pt_file_inode(void *ctx, struct fi
                                                             struct inode **inode_out) {
   struct inode *inode = PT_READ(file, f_inode);
   *inode_out = inode;
-  struct pt_inode_state *st = pt_inode_touch(ctx, inode);
+  if (!inode) return 0;
+  struct super_block *sb = PT_READ(inode, i_sb);
+  struct pt_inode_state *st;
+  struct inode *named = inode;
+  if (sb && PT_READ(sb, s_magic) == PT_ANON_INODE_MAGIC && !(PT_READ(inode, i_mode) & 0170000)) {
+    /* An odd key: never the address of an inode. */
+    u64 key = (u64)PT_READ(file, private_data) | 1;
+    st = pt_anon_object(file, inode, key);
+    named = (struct inode *)key;
+  } else {
+    st = pt_inode_touch(ctx, inode);
+  }
   /* The flag first: pt_inode_name checks it too, but only after its
    * arguments have been read. */
   if (st && !(st->prov.flags & PT_PROV_NAME_RECORDED))
-    pt_inode_name(ctx, inode, st, PT_READ(file, f_path.mnt), PT_READ(file, f_path.dentry));
+    pt_inode_name(ctx, named, st, PT_READ(file, f_path.mnt), PT_READ(file, f_path.dentry));
   return st;
+}
+
+static __always_inline void pt_on_socket_send(void *ctx, struct pt_actor *a, struct file *file,
+                                              struct inode *inode, struct pt_inode_state *ist,
+                                              u64 dest, u32 dest_len);
+static __always_inline void pt_on_socket_receive(void *ctx, struct pt_actor *a, struct file *file,
+                                                 struct inode *inode, struct pt_inode_state *ist,
+                                                 u64 src, u32 src_len);
+static __always_inline void pt_on_proc_mem(void *ctx, struct pt_actor *a, struct file *file,
+                                           struct pt_inode_state *ist, int write);
+
+#define PT_PROC_SUPER_MAGIC 0x9fa0
+
+/* /proc/PID/mem: reads and writes are another process's memory. */
+static __always_inline int pt_is_proc_mem(struct file *file, struct inode *inode) {
+  struct super_block *sb = PT_READ(inode, i_sb);
+  if (!sb || PT_READ(sb, s_magic) != PT_PROC_SUPER_MAGIC) return 0;
+  struct dentry *dentry = PT_READ(file, f_path.dentry);
+  u32 name = 0;
+  if (!dentry || PT_READ(dentry, d_name.len) != 3) return 0;
+  bpf_probe_read_kernel(&name, 3, PT_READ(dentry, d_name.name));
+  return name == 0x6d656d; /* "mem" */
+}
+
+/* A read of an open file: from a socket a receive, from /proc/PID/mem
+ * another process's memory, else entity -> task. */
+static __always_inline void pt_on_file_read_by(void *ctx, struct pt_actor *a, struct file *file,
+                                               s64 offset) {
+  struct inode *inode;
+  struct pt_inode_state *ist = pt_file_inode(ctx, file, &inode);
+  if (!ist) return;
+  if (ist->prov.node_type == PT_NODE_SOCKET) {
+    pt_on_socket_receive(ctx, a, file, inode, ist, 0, 0);
+  } else if (pt_is_proc_mem(file, inode)) {
+    pt_on_proc_mem(ctx, a, file, ist, 0);
+  } else {
+    pt_uses(ctx, PT_REL_READ, &ist->prov, inode, a, 0, offset);
+  }
+}
+
+static __always_inline void pt_on_file_write_by(void *ctx, struct pt_actor *a, struct file *file,
+                                                s64 offset) {
+  struct inode *inode;
+  struct pt_inode_state *ist = pt_file_inode(ctx, file, &inode);
+  if (!ist) return;
+  if (ist->prov.node_type == PT_NODE_SOCKET) {
+    pt_on_socket_send(ctx, a, file, inode, ist, 0, 0);
+  } else if (pt_is_proc_mem(file, inode)) {
+    pt_on_proc_mem(ctx, a, file, ist, 1);
+  } else {
+    pt_generates(ctx, PT_REL_WRITE, a, &ist->prov, inode, 0, offset);
+  }
 }
 
 static __always_inline void pt_on_file_read(void *ctx, struct task_struct *task, struct file *file,
                                             s64 offset) {
   struct pt_actor a;
-  if (pt_actor_get(ctx, task, &a) != 0) return;
-  struct inode *inode;
-  struct pt_inode_state *ist = pt_file_inode(ctx, file, &inode);
-  if (ist) pt_uses(ctx, PT_REL_READ, &ist->prov, inode, &a, 0, offset);
+  if (pt_actor_get(ctx, task, &a) == 0) pt_on_file_read_by(ctx, &a, file, offset);
 }
 
 static __always_inline void pt_on_file_write(void *ctx, struct task_struct *task, struct file *file,
                                              s64 offset) {
   struct pt_actor a;
-  if (pt_actor_get(ctx, task, &a) != 0) return;
-  struct inode *inode;
-  struct pt_inode_state *ist = pt_file_inode(ctx, file, &inode);
-  if (ist) pt_generates(ctx, PT_REL_WRITE, &a, &ist->prov, inode, 0, offset);
+  if (pt_actor_get(ctx, task, &a) == 0) pt_on_file_write_by(ctx, &a, file, offset);
 }
 
 /* A file opened; `created`: the open made it. */
@@ -100,14 +196,24 @@ static __always_inline void pt_on_file_open(void *ctx, struct task_struct *task,
   pt_uses(ctx, PT_REL_OPEN, &ist->prov, inode, &a, open_flags, -1);
 }
 
+#define PT_PROT_READ 0x1
+#define PT_PROT_WRITE 0x2
+
+/* A file mapped (addr: where, 0 if not known yet); mapped shared, it joins
+ * what the process shares (a writable mapping carries flows both ways). */
 static __always_inline void pt_on_mmap(void *ctx, struct task_struct *task, struct file *file,
-                                       u64 prot, int shared) {
+                                       u64 prot, int shared, u64 addr) {
   struct pt_actor a;
   if (pt_actor_get(ctx, task, &a) != 0) return;
   struct inode *inode;
   struct pt_inode_state *ist = pt_file_inode(ctx, file, &inode);
-  if (ist)
-    pt_uses(ctx, shared ? PT_REL_MMAP : PT_REL_MMAP_PRIVATE, &ist->prov, inode, &a, prot, -1);
+  if (!ist) return;
+  pt_uses(ctx, shared ? PT_REL_MMAP : PT_REL_MMAP_PRIVATE, &ist->prov, inode, &a, prot, -1);
+  if (shared) {
+    u8 access = PT_SHARED_READ | (prot & PT_PROT_WRITE ? PT_SHARED_WRITE : 0);
+    u64 key = (u64)inode;
+    pt_shared_add(a.cst, PT_SHARED_INODE, key, addr, access);
+  }
 }
 
 /* A directory entry made in dir (mkdir, mknod, ...). */
@@ -184,8 +290,12 @@ static __always_inline void pt_on_clone(void *ctx, struct task_struct *parent,
   /* A new process (not a thread) gets its own process memory, copied. */
   if (pcred && (u64)child_cred != pst->cred) {
     struct pt_cred_state *ccred = pt_cred_create(ctx, child, child_cred, 0);
-    if (ccred)
+    if (ccred) {
+      /* It shares what its parent's memory shared (fork keeps shared
+       * mappings). */
+      if (pcred->shared_count) pt_shared_copy(ccred, pcred);
       pt_relate(ctx, PT_REL_CLONE_MEM, PT_END_TASK(pst, parent), PT_END_PROC(ccred), 0, -1);
+    }
   }
 }
 
@@ -205,45 +315,19 @@ static __always_inline void pt_complete_clone(void *ctx, struct task_struct *tas
   struct pt_cred_state *ccred = pt_cred_create(ctx, task, cred, 0);
   if (!ccred) return;
   st->cred = (u64)cred;
+  u64 parent_key = st->clone_parent_cred;
+  struct pt_cred_state *pcred = parent_key ? pt_creds.lookup(&parent_key) : 0;
+  if (pcred && pcred->shared_count) pt_shared_copy(ccred, pcred);
   pt_relate_from_ref(ctx, PT_REL_CLONE_MEM, &from, PT_END_PROC(ccred), 0);
 }
 
 /* Strings (argv or envp) from the new program's memory. */
 struct pt_strings_scratch {
   struct pt_strings_node node;
-  /* Twice the largest record: a string read at any offset below
-   * PT_ARGV_MAX stays inside (pt_read_strings). */
+  /* Twice the largest record, for the verifier's bounds. */
   char data[2 * PT_ARGV_MAX];
-  u32 spill;
 };
 BPF_PERCPU_ARRAY(pt_strings_scratch_map, struct pt_strings_scratch, 1);
-
-#define PT_STRINGS_MAX_COUNT 64
-
-/* Reads `count` NUL-terminated strings from start into s->data (at most
- * PT_STRINGS_MAX_COUNT strings, PT_ARGV_MAX bytes); returns the bytes
- * read. For hooks that run before the program loader sets mm->arg_start:
- * there the strings' only bound is how many there are. */
-static __always_inline u32 pt_read_strings(struct pt_strings_scratch *s, u64 start, u32 count) {
-  u32 off = 0;
-  /* Through memory, so clang cannot fold it into the loop count. */
-  volatile u32 *limit = &s->spill;
-  *limit = count;
-#pragma clang loop unroll(disable)
-  for (u32 i = 0; i < PT_STRINGS_MAX_COUNT; i++) {
-    if (i >= *limit || off >= PT_ARGV_MAX) break;
-    /* The verifier must see the masked value in both the address and the
-     * size; without the barrier clang computes the size from the unmasked
-     * one (which it knows is below PT_ARGV_MAX; the verifier does not). */
-    u32 at = off & (PT_ARGV_MAX - 1);
-    PT_BARRIER_VAR(at);
-    at &= PT_ARGV_MAX - 1;
-    long n = bpf_probe_read_user_str(&s->data[at], PT_ARGV_MAX - at, (void *)(start + at));
-    if (n <= 0) break;
-    off += (u32)n;
-  }
-  return off > PT_ARGV_MAX ? PT_ARGV_MAX : off;
-}
 
 /* Emits the strings node of s->data[0, len) and relates it to cst. */
 static __always_inline void pt_emit_strings(void *ctx, struct pt_strings_scratch *s, u16 type,
@@ -286,31 +370,32 @@ static __always_inline void pt_record_strings(void *ctx, u16 type, u64 start, u6
   pt_emit_strings(ctx, s, type, (u32)len, count, cst);
 }
 
-/* argv (and envp, when asked) from the exec's own copy of them, at
- * bprm->p in the new memory: argv's strings, then envp's. */
-static __always_inline void pt_record_bprm_strings(void *ctx, struct linux_binprm *bprm,
-                                                   struct pt_cred_state *cst, int envp) {
-  struct pt_strings_scratch *s = pt_strings_scratch();
-  if (!s) return;
-  u64 p = PT_READ(bprm, p);
-  u32 argc = PT_READ(bprm, argc);
-  u32 argv_len = pt_read_strings(s, p, argc);
-  pt_emit_strings(ctx, s, PT_NODE_ARGV, argv_len, argc, cst);
-  if (!envp || argv_len >= PT_ARGV_MAX) return;
-  u32 envc = PT_READ(bprm, envc);
-  u32 envp_len = pt_read_strings(s, p + argv_len, envc);
-  pt_emit_strings(ctx, s, PT_NODE_ENVP, envp_len, envc, cst);
+
+
+static __always_inline void pt_record_mm_strings(void *ctx, struct task_struct *task,
+                                                 struct linux_binprm *bprm,
+                                                 struct pt_cred_state *cst,
+                                                 struct pt_config *config) {
+  struct mm_struct *mm = PT_READ(task, mm);
+  if (!mm) return;
+  pt_record_strings(ctx, PT_NODE_ARGV, PT_READ(mm, arg_start), PT_READ(mm, arg_end),
+                    PT_READ(bprm, argc), cst);
+  if (config && config->record_envp)
+    pt_record_strings(ctx, PT_NODE_ENVP, PT_READ(mm, env_start), PT_READ(mm, env_end),
+                      PT_READ(bprm, envc), cst);
 }
 
-/* The task now runs bprm's file, with new process memory: `cred`, the
- * cred exec installs. have_strings: the loader has set the new memory's
- * argv and envp bounds (it has once exec has succeeded); before, they are
- * read from the exec's own copy. */
-static __always_inline void pt_on_exec(void *ctx, struct task_struct *task,
-                                       struct linux_binprm *bprm, const struct cred *cred,
-                                       int have_strings) {
+/* An exec (at sched_process_exec, in every backend) in three parts, run
+ * as two programs (one would be more than the verifier takes). The first: the
+ * task's new version and its new process memory `cred`; returns its state
+ * (NULL: nothing more to record) and, in *old_key, the process memory it
+ * leaves (0: none). */
+static __always_inline struct pt_cred_state *pt_exec_begin(void *ctx, struct task_struct *task,
+                                                           const struct cred *cred,
+                                                           u64 *old_key) {
+  *old_key = 0;
   struct pt_task_state *tst = pt_task_touch(ctx, task);
-  if (!tst) return;
+  if (!tst) return 0;
   struct pt_config *config = pt_config_get();
   if ((tst->prov.flags & PT_PROV_IGNORED) && config && config->cgroup_id &&
       PT_READ(task, tgid) != config->self_tgid && pt_task_in_cgroup(task, config->cgroup_id)) {
@@ -319,25 +404,33 @@ static __always_inline void pt_on_exec(void *ctx, struct task_struct *task,
     __sync_fetch_and_or(&tst->prov.flags, PT_PROV_HISTORY_UNKNOWN);
     __sync_fetch_and_and(&tst->prov.flags, ~PT_PROV_IGNORED);
   }
-  if (tst->prov.flags & PT_PROV_IGNORED) return;
+  if (tst->prov.flags & PT_PROV_IGNORED) return 0;
   if (tst->prov.flags & PT_PROV_AWAIT_EXEC) {
     /* A scope root starts here: its node (history unknown), then its exec. */
     __sync_fetch_and_or(&tst->prov.flags, PT_PROV_HISTORY_UNKNOWN);
     __sync_fetch_and_and(&tst->prov.flags, ~PT_PROV_AWAIT_EXEC);
   }
-  u64 old_key = tst->cred;
-  if (!cred) return;
-  struct pt_cred_state *old = (u64)cred != old_key ? pt_cred_previous(task, old_key) : 0;
+  u64 previous = tst->cred;
+  if (!cred) return 0;
+  struct pt_cred_state *old = (u64)cred != previous ? pt_cred_previous(task, previous) : 0;
   /* A new task version: its name and program changed. */
   pt_new_version(ctx, &tst->prov, task, PT_OBJ_TASK, PT_REL_VERSION_ACTIVITY);
   struct pt_cred_state *cst = pt_cred_create(ctx, task, cred, 0);
-  if (!cst) return;
+  if (!cst) return 0;
   tst->cred = (u64)cred;
-  if (old) pt_relate(ctx, PT_REL_MEMORY_READ, PT_END_PROC(old), PT_END_TASK(tst, task), 0, -1);
+  if (old) {
+    pt_relate(ctx, PT_REL_MEMORY_READ, PT_END_PROC(old), PT_END_TASK(tst, task), 0, -1);
+    *old_key = previous;
+  }
   pt_relate(ctx, PT_REL_EXEC_TASK, PT_END_TASK(tst, task), PT_END_PROC(cst), 0, -1);
+  return cst;
+}
 
-  /* One path node names both the executable (if not named yet) and the
-   * process, which is named after it; names first, then the exec. */
+/* The second: the program's file -> the new process memory (exec), and
+ * one path node naming both (names first, then the exec); then argv and
+ * envp, from the new memory (the loader has set their bounds by now). */
+static __always_inline void pt_exec_image(void *ctx, struct task_struct *task,
+                                          struct linux_binprm *bprm, struct pt_cred_state *cst) {
   struct file *file = PT_READ(bprm, file);
   struct inode *inode = file ? PT_READ(file, f_inode) : 0;
   struct pt_inode_state *ist = pt_inode_touch(ctx, inode);
@@ -362,18 +455,12 @@ static __always_inline void pt_on_exec(void *ctx, struct task_struct *task,
     }
   }
   if (ist) pt_relate(ctx, PT_REL_EXEC, PT_END_INODE(ist, inode), PT_END_PROC(cst), 0, -1);
-  if (have_strings) {
-    struct mm_struct *mm = PT_READ(task, mm);
-    if (mm) {
-      pt_record_strings(ctx, PT_NODE_ARGV, PT_READ(mm, arg_start), PT_READ(mm, arg_end),
-                        PT_READ(bprm, argc), cst);
-      if (config && config->record_envp)
-        pt_record_strings(ctx, PT_NODE_ENVP, PT_READ(mm, env_start), PT_READ(mm, env_end),
-                          PT_READ(bprm, envc), cst);
-    }
-  } else {
-    pt_record_bprm_strings(ctx, bprm, cst, config && config->record_envp);
-  }
+  pt_record_mm_strings(ctx, task, bprm, cst, pt_config_get());
+}
+
+/* The third: the process memory left behind ends. */
+static __always_inline void pt_exec_end(void *ctx, struct task_struct *task, u64 old_key) {
+  struct pt_cred_state *old = pt_cred_previous(task, old_key);
   if (old) pt_cred_terminate(ctx, old_key, old);
 }
 
@@ -388,6 +475,7 @@ static __always_inline void pt_on_setid(void *ctx, struct task_struct *task,
   struct pt_cred_state *cst = pt_cred_create(ctx, task, cred, 0);
   if (!cst) return;
   tst->cred = (u64)cred;
+  if (old && old->shared_count) pt_shared_copy(cst, old); /* the same memory */
   if (old) pt_relate(ctx, PT_REL_MEMORY_READ, PT_END_PROC(old), PT_END_TASK(tst, task), 0, -1);
   pt_relate(ctx, type, PT_END_TASK(tst, task), PT_END_PROC(cst), 0, -1);
   /* Other threads may still use the old cred; it ends with the last. */

@@ -72,6 +72,27 @@ struct pt_path_scratch {
    * pt_names when the handler is done (the tracepoint backend). */
   u64 remember_mnt;
   u64 remember_dentry;
+  /* Shared memory's flows around a handler (memory.bpf.h): the task whose
+   * sh_read went out just before its handler runs again, the handler's
+   * slot, and the task whose sh_write is due when its handler is done
+   * (a hook may run on another CPU than its system call's exit: rare, and
+   * then its sh_write comes with the process's next use). */
+  u64 shared_first_task;
+  u64 shared_after_task;
+  u32 shared_return;
+  u32 pad3;
+  u64 exec_old_cred; /* between an exec's two programs */
+  /* A security hook's operation, recorded at its call's exit if the call
+   * succeeded (security_hooks.bpf.c). */
+  u64 pending_task;
+  u64 pending_dir;
+  u64 pending_dentry;
+  u32 pending_type;
+  u32 pad4;
+  /* A new inode's state before it goes into pt_inodes (112 bytes the
+   * BPF stack, 512 in all, cannot spare in the larger handlers). */
+  struct pt_inode_state fresh_inode;
+  struct pt_object_state fresh_object; /* likewise, objects.bpf.h */
   /* The record that goes out: a path node followed by the path. */
   struct pt_path_node node;
   char path[PT_PATH_MAX];
@@ -104,6 +125,7 @@ static __always_inline u32 pt_walk_path(struct pt_path_scratch *s, struct vfsmou
   struct fs_struct *fs = PT_READ(actor, fs);
   struct vfsmount *task_root_mnt = fs ? PT_READ(fs, root.mnt) : 0;
   struct dentry *task_root = fs ? PT_READ(fs, root.dentry) : 0;
+  char pseudo = 0; /* a pseudo file's name's first character */
 
 #pragma clang loop unroll(disable)
   for (int i = 0; i < PT_PATH_DEPTH; i++) {
@@ -118,7 +140,14 @@ static __always_inline u32 pt_walk_path(struct pt_path_scratch *s, struct vfsmou
       vfsmnt = PT_MEMBER_PTR(mnt, mnt);
       continue;
     }
-    if (dentry == parent) break; /* root of an unmounted or pseudo fs */
+    if (dentry == parent) {
+      /* The root of an unmounted or pseudo file system; but a pseudo
+       * file's own dentry is named by itself, as /proc shows it: a memfd
+       * "/memfd:NAME", an anonymous inode's object "anon_inode:[eventfd]". */
+      if (pos != PT_PATH_MAX) break;
+      bpf_probe_read_kernel(&pseudo, 1, PT_READ(dentry, d_name.name));
+      if (pseudo == '/' || pseudo == 0) break;
+    }
     u32 len = PT_READ(dentry, d_name.len) & PT_NAME_MASK;
     const unsigned char *name = PT_READ(dentry, d_name.name);
     /* Keep pos >= 1: the path and its NUL fit in PT_PATH_MAX bytes. */
@@ -146,6 +175,11 @@ static __always_inline u32 pt_walk_path(struct pt_path_scratch *s, struct vfsmou
     s->walk[pos & PT_BUF_MASK] = '/';
   }
   if (truncated) pt_count(PT_COUNTER_PATH_TRUNCATED);
+  if (pseudo == '[' && pos > 11) {
+    /* "/[eventfd]" -> "anon_inode:[eventfd]" */
+    pos = (pos + 1 - 11) & PT_PATH_MASK;
+    __builtin_memcpy(&s->walk[pos], "anon_inode:", 11);
+  }
   pos = pt_forget(s, 0, pos) & PT_PATH_MASK;
   return pos ? pos : PT_PATH_MAX - 1;
 }

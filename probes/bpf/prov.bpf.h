@@ -30,6 +30,7 @@ static __always_inline u16 pt_version_relation(int kind) {
 #define PT_END_TASK(st, task) &(st)->prov, (task), PT_OBJ_TASK
 #define PT_END_PROC(st) &(st)->prov, 0, PT_OBJ_PROC
 #define PT_END_INODE(st, inode) &(st)->prov, (inode), PT_OBJ_INODE
+#define PT_END_OBJECT(st) &(st)->prov, 0, PT_OBJ_OBJECT
 
 /* Makes sure the node of version ref of p's object is in the stream
  * before a relation names it: emitted the first time a relation names the
@@ -117,7 +118,7 @@ static __always_inline int pt_relate(void *ctx, u16 type, struct pt_prov *from, 
     return 0;
   }
   if (pt_emit_relation(ctx, type, &f, &t, flags, offset) != 0) return 0;
-  if (!(from->flags & PT_PROV_HAS_OUTGOING))
+  if (!(from->flags & (PT_PROV_HAS_OUTGOING | PT_PROV_ONE_VERSION)))
     __sync_fetch_and_or(&from->flags, PT_PROV_HAS_OUTGOING);
   pt_received(to, type, &f);
   if (to->within_id == f.id && to->within_version <= f.version)
@@ -143,7 +144,7 @@ static __always_inline void pt_relate_to_ref(void *ctx, u16 type, struct pt_prov
     return;
   }
   if (pt_emit_relation(ctx, type, &f, to, flags, -1) != 0) return;
-  if (!(from->flags & PT_PROV_HAS_OUTGOING))
+  if (!(from->flags & (PT_PROV_HAS_OUTGOING | PT_PROV_ONE_VERSION)))
     __sync_fetch_and_or(&from->flags, PT_PROV_HAS_OUTGOING);
 }
 

@@ -5,24 +5,7 @@
  * every name it recorded) and, for an entry it never learned, the kernel's
  * own dentry cache, where the call has just looked the name up. */
 
-#define PT_AT_FDCWD -100
 #define PT_CHILD_SCAN 128 /* children of a directory searched for a name */
-
-/* The system call handlers sys_exit tail-calls, and their stages. */
-BPF_PROG_ARRAY(pt_sys_handlers, PT_SYS_HANDLER_MAX);
-
-/* The open file behind fd in the task's file table. */
-static __always_inline struct file *pt_fd_file(struct task_struct *task, long fd) {
-  if (fd < 0) return 0;
-  struct files_struct *files = PT_READ(task, files);
-  if (!files) return 0;
-  struct fdtable *fdt = PT_READ(files, fdt);
-  if (!fdt || fd >= PT_READ(fdt, max_fds)) return 0;
-  struct file **fds = PT_READ(fdt, fd);
-  struct file *file = 0;
-  bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
-  return file;
-}
 
 /* pt_hash_path of a component (len <= PT_NAME_MASK): the same value, with
  * a loop the verifier sees bounded by a name's length, not a path's. */

@@ -13,6 +13,17 @@ static __always_inline struct task_struct *pt_current(void) {
   return (struct task_struct *)bpf_get_current_task();
 }
 
+/* What a hook that runs before its operation leaves for the call's exit
+ * (pt_sys_hook_done) to record if the call succeeded. */
+static __always_inline void pt_hook_pending(u16 type, struct inode *dir, struct dentry *dentry) {
+  struct pt_path_scratch *s = pt_path_scratch();
+  if (!s) return;
+  s->pending_task = bpf_get_current_task();
+  s->pending_type = type;
+  s->pending_dir = (u64)dir;
+  s->pending_dentry = (u64)dentry;
+}
+
 PT_SECURITY_HOOK(task_alloc, struct task_struct *task, unsigned long clone_flags) {
   pt_on_clone(ctx, pt_current(), task, clone_flags & PT_CLONE_FLAGS_MASK, 1);
   return 0;
@@ -24,11 +35,8 @@ PT_SECURITY_HOOK(task_free, struct task_struct *task) {
   return 0;
 }
 
-PT_SECURITY_HOOK(bprm_committed_creds, struct linux_binprm *bprm) {
-  struct task_struct *task = pt_current();
-  pt_on_exec(ctx, task, bprm, PT_READ(task, real_cred), 0);
-  return 0;
-}
+/* exec: the sched_process_exec raw tracepoint, as in every backend
+ * (syscall_mechanisms.bpf.c). */
 
 PT_SECURITY_HOOK(cred_free, struct cred *cred) {
   pt_on_cred_free(ctx, cred);
@@ -111,6 +119,57 @@ PT_SECURITY_HOOK(inode_setattr, struct dentry *dentry, struct iattr *attr) {
   struct pt_actor a;
   if (pt_actor_get(ctx, pt_current(), &a) == 0)
     pt_on_inode_change(ctx, &a, PT_READ(dentry, d_inode), PT_REL_SETATTR);
+  return 0;
+}
+
+PT_SECURITY_HOOK(inode_mknod, struct inode *dir, struct dentry *dentry, umode_t mode, dev_t dev) {
+  struct pt_actor a;
+  if (pt_actor_get(ctx, pt_current(), &a) == 0) pt_on_inode_create(ctx, &a, dir, mode);
+  return 0;
+}
+
+/* The link does not exist yet at this hook: the call's exit records it
+ * (pt_sys_hook_done), once the dentry has its inode. */
+PT_SECURITY_HOOK(inode_symlink, struct inode *dir, struct dentry *dentry, const char *old_name) {
+  pt_hook_pending(PT_REL_SYMLINK, dir, dentry);
+  return 0;
+}
+
+/* readlink of a file's link; the kernel's own links in /proc (a process's
+ * exe, cwd, fds) are left out, as the tracepoint backend leaves them. */
+PT_SECURITY_HOOK(inode_readlink, struct dentry *dentry) {
+  struct inode *inode = PT_READ(dentry, d_inode);
+  struct super_block *sb = inode ? PT_READ(inode, i_sb) : 0;
+  if (!sb || PT_READ(sb, s_magic) == PT_PROC_SUPER_MAGIC) return 0;
+  struct pt_actor a;
+  if (pt_actor_get(ctx, pt_current(), &a) == 0) pt_on_read_link(ctx, &a, inode);
+  return 0;
+}
+
+/* getxattr and removexattr are checked before they are done (and most
+ * getxattr calls find nothing): recorded at the call's exit if it
+ * succeeded. setxattr has a hook for after. */
+PT_SECURITY_HOOK(inode_getxattr, struct dentry *dentry, const char *name) {
+  pt_hook_pending(PT_REL_GETXATTR, 0, dentry);
+  return 0;
+}
+
+PT_SECURITY_HOOK(inode_post_setxattr, struct dentry *dentry, const char *name, const void *value,
+                 size_t size, int flags) {
+  struct pt_actor a;
+  if (pt_actor_get(ctx, pt_current(), &a) == 0)
+    pt_on_xattr(ctx, &a, PT_READ(dentry, d_inode), PT_REL_SETXATTR);
+  return 0;
+}
+
+/* Linux 6.1's hook and function take a user namespace first, 6.3's on an
+ * idmap; 5.10's neither. */
+#if PT_HOOK_ARGC(inode_removexattr) == 3
+PT_SECURITY_HOOK(inode_removexattr, void *idmap, struct dentry *dentry, const char *name) {
+#else
+PT_SECURITY_HOOK(inode_removexattr, struct dentry *dentry, const char *name) {
+#endif
+  pt_hook_pending(PT_REL_REMOVEXATTR, 0, dentry);
   return 0;
 }
 

@@ -16,6 +16,15 @@ enum pt_prov_flags {
   PT_PROV_AWAIT_EXEC = 1 << 4,      /* a scope root: recorded from its exec on */
   PT_PROV_HISTORY_UNKNOWN = 1 << 5, /* existed before the capture: version 0 says so */
   PT_PROV_DESCRIBE_FAILED = 1 << 6, /* its node's last emission was lost */
+  /* A channel (pipe, socket, message queue, eventfd, ...): one version for
+   * its whole life. A receiver's call can return with what a sender put
+   * there before the sender's call returns, and system call backends
+   * record at the return: a new version made by the send would come after
+   * the receive that took it. */
+  PT_PROV_ONE_VERSION = 1 << 7,
+  /* A socket that sent while its connection's other end was unknown: the
+   * join that finds that end carries what it sent (sockets.bpf.h). */
+  PT_PROV_SENT_UNJOINED = 1 << 8,
 };
 
 /* What every tracked object has (CamFlow's struct provenance): identity,
@@ -53,7 +62,30 @@ struct pt_task_state {
   __u64 clone_from_id;
   __u64 clone_flags;
   __u64 clone_parent_cred; /* the parent's cred then (a new process has another) */
+  /* The struct sock the task's send just woke (an AF_UNIX datagram's
+   * receiver: sk_data_ready, unix_may_send), taken by the send's record. */
+  __u64 peer_sock;
 };
+
+/* An object a process has mapped shared (a file, SysV shared memory, a
+ * shared anonymous mapping): information flows between it and the process
+ * memory at the process's events, as CamFlow's sh_read and sh_write. */
+enum pt_shared_kind {
+  PT_SHARED_INODE = 1,  /* key: pt_inodes */
+  PT_SHARED_OBJECT = 2, /* key: pt_objects */
+};
+enum pt_shared_access {
+  PT_SHARED_READ = 1,
+  PT_SHARED_WRITE = 2,
+};
+struct pt_shared {
+  __u64 key;
+  __u64 addr; /* where it is mapped (munmap, shmdt) */
+  __u8 kind;  /* enum pt_shared_kind; 0: a free slot */
+  __u8 access; /* enum pt_shared_access bits */
+  __u8 pad[6];
+};
+#define PT_SHARED_MAX 4
 
 /* pt_creds: keyed by the cred's address. Backends without a cred free hook
  * tell a reused address from the cred they saw by its owner (thread group
@@ -63,8 +95,54 @@ struct pt_cred_state {
   __u32 tgid;
   __u32 uid; /* effective; creds never change once in use */
   __u32 gid;
+  __u32 shared_count; /* slots of `shared` in use */
+  __u64 owner_start;  /* start_time of the thread group leader */
+  struct pt_shared shared[PT_SHARED_MAX];
+};
+
+/* A power of two above PT_UNIX_PATH_MAX, for the verifier's bounds. */
+#define PT_UNIX_PATH_MASK 127
+
+/* pt_objects: objects that are not inodes (SysV shared memory and message
+ * queues, shared anonymous mappings, peers' addresses), keyed by a hash of
+ * what identifies them. */
+struct pt_object_state {
+  struct pt_prov prov; /* first */
+  __u32 kind;          /* enum pt_ipc_kind, or 0 for an address */
+  __u32 id;
+  __u32 ipcns;
+  __u16 family; /* an address */
+  __u16 port;
+  __u8 addr[16];
+  __u32 path_len; /* AF_UNIX */
   __u32 pad;
-  __u64 owner_start; /* start_time of the thread group leader */
+  /* AF_UNIX: the socket bound to the path (its inode and struct sock), for
+   * a datagram sent to it. */
+  __u64 bound_inode;
+  __u64 bound_sock;
+  char path[PT_UNIX_PATH_MASK + 1];
+};
+
+/* pt_endpoints: a socket's connection on this machine, by what it looks
+ * like from its own side (protocol, local and remote address and port), so
+ * that a sender finds the receiving socket by the reverse. */
+struct pt_endpoint_key {
+  __u16 family;
+  __u16 protocol;
+  __u16 local_port; /* host order */
+  __u16 remote_port;
+  __u32 netns;
+  __u32 pad;
+  __u8 local[16];
+  __u8 remote[16];
+};
+struct pt_endpoint {
+  __u64 inode; /* the socket's inode: a key into pt_inodes */
+  __u64 sock;  /* its struct sock, to tell a reused inode address */
+  /* Its node (sockets have one version), for a join made after the
+   * socket is gone: a connector that sent and closed before its
+   * connection was accepted. */
+  struct pt_node_ref ref;
 };
 
 /* pt_inodes: keyed by the inode's address, checked against the inode's
@@ -102,5 +180,8 @@ struct pt_name_entry {
 #define PT_CRED_CAPACITY 65536
 #define PT_INODE_CAPACITY 262144
 #define PT_NAME_CAPACITY 262144
+#define PT_OBJECT_CAPACITY 65536
+#define PT_ENDPOINT_CAPACITY 65536
+#define PT_PROC_CAPACITY 65536
 
 #endif /* PROVTRACE_PROBES_BPF_STATE_H_ */
