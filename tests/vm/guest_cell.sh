@@ -3,13 +3,15 @@
 # this in it): prints what `provtrace --info` says of this kernel, checks
 # the lines the test expects of it, and runs the test binary, or skips it
 # when the kernel cannot run the cell's backend, with --info's reason.
-#   guest_cell.sh RESULTS BACKEND [--expect LINE]... [--lacks REASON] -- TEST [ARGS]
+#   guest_cell.sh RESULTS BACKEND [--expect LINE]... [--lacks REASON] -- TEST...
 # BACKEND: lsm, fentry, kprobe, tracepoint, or - (the cell needs none).
 # --expect LINE  a line --info must print (exactly)
 # --lacks REASON the kernel cannot run BACKEND: --info must say
 #                "  BACKEND: no (...REASON...)"; the test is then skipped.
-# Results (GoogleTest XML) go to RESULTS/test.xml; when the test fails, the
-# verifier logs provtrace saved in the guest go to RESULTS too.
+# TEST...: GoogleTest binaries, run one after the other in the one guest.
+# Results (GoogleTest XML, every test's suites in one file) go to
+# RESULTS/test.xml; when a test fails, the verifier logs provtrace saved in
+# the guest go to RESULTS too.
 set -uo pipefail
 results=$1 backend=$2
 shift 2
@@ -66,8 +68,20 @@ fi
 
 images() { (cd /var/cache/provtrace && compgen -G 'image-*' | sort); }
 images_before=$(images)
-"$@" --gtest_output="xml:$results/test.xml"
-status=$?
+status=0 n=0
+for test in "$@"; do
+  n=$((n + 1))
+  "$test" --gtest_output="xml:$results/test-$n.xml" || status=1
+done
+# One report: each test's <testsuite> elements under one <testsuites>.
+{
+  echo '<?xml version="1.0" encoding="UTF-8"?>'
+  echo '<testsuites>'
+  for ((i = 1; i <= n; i++)); do
+    [[ -f $results/test-$i.xml ]] && grep -v '^<?xml\|^<testsuites\|^</testsuites' "$results/test-$i.xml"
+  done
+  echo '</testsuites>'
+} >"$results/test.xml"
 # Images the guest had to compile itself: the host-made ones (image_cache)
 # did not match this kernel. Nothing is wrong with provtrace then, but the
 # cell took BCC's time under TCG.

@@ -3,7 +3,7 @@
 # (tools/vm/run.sh) and runs a GoogleTest binary of this workspace in it
 # (through guest_cell.sh), with its results brought back for Bazel.
 #   vm_test.sh --kernel NAME [--backend B] [--lsm with|without]
-#              [--expect LINE]... [--lacks REASON] [NAME=VALUE...] -- TEST [ARGS]
+#              [--expect LINE]... [--lacks REASON] [NAME=VALUE...] -- TEST...
 # --kernel NAME   5.10, 6.1 or 6.12 (tools/vm/fetch_kernel.sh)
 # --backend B     the backend the test records with: its program is compiled
 #                 here, for the guest kernel's BTF (image_cache), so that
