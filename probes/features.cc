@@ -1,6 +1,7 @@
 #include "probes/features.h"
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <linux/bpf.h>
@@ -84,6 +85,38 @@ ProbeResult ProbeRawTracepoint() {
     close(link);
   }
   close(prog);
+  return result;
+}
+
+// Whether operations submitted through an io_uring can be recorded: the
+// io_uring_complete raw tracepoint exists and passes the request, whose
+// opcode, file and result (cqe) io_uring.bpf.c reads; 5.10's passes none.
+ProbeResult ProbeIoUring(const std::string& btf_path) {
+  ProbeResult result;
+  struct btf* btf = btf__parse(btf_path.c_str(), nullptr);
+  if (btf == nullptr) {
+    result.detail = "cannot read " + btf_path;
+    return result;
+  }
+  int traced = btf__find_by_name_kind(btf, "btf_trace_io_uring_complete", BTF_KIND_TYPEDEF);
+  int request = btf__find_by_name_kind(btf, "io_kiocb", BTF_KIND_STRUCT);
+  bool has_cqe = false;
+  if (request > 0) {
+    const struct btf_type* t = btf__type_by_id(btf, request);
+    const struct btf_member* m = btf_members(t);
+    for (int i = 0; i < btf_vlen(t); ++i) {
+      has_cqe |= strcmp(btf__name_by_offset(btf, m[i].name_off), "cqe") == 0;
+    }
+  }
+  if (traced <= 0 || request <= 0) {
+    result.detail = "kernel has no io_uring_complete tracepoint";
+  } else if (!has_cqe) {
+    result.detail =
+        "io_uring_complete passes no request before 6.1: ring operations are not recorded";
+  } else {
+    result.ok = true;
+  }
+  btf__free(btf);
   return result;
 }
 
@@ -215,6 +248,11 @@ KernelFeatures ProbeKernelFeatures(const std::string& btf_path) {
   f.raw_tracepoint = ProbeRawTracepoint();
   f.ring_buffer = ProbeRingBuffer();
   f.atomics = ProbeAtomics();
+  if (f.btf) {
+    f.io_uring = ProbeIoUring(btf_path);
+  } else {
+    f.io_uring.detail = "kernel has no BTF";
+  }
   libbpf_set_print(previous);
   return f;
 }
@@ -275,6 +313,9 @@ std::string FeatureReport(const KernelFeatures& f) {
   out << "\n";
   out << "bpf atomics: " << (f.atomics.ok ? "yes" : "no");
   if (!f.atomics.ok) out << " (" << f.atomics.detail << ")";
+  out << "\n";
+  out << "io_uring: " << (f.io_uring.ok ? "yes" : "no");
+  if (!f.io_uring.ok) out << " (" << f.io_uring.detail << ")";
   out << "\n";
   out << "backends:\n";
   for (Backend b : kAllBackends) line(std::string(BackendName(b)), f.Usable(b));

@@ -32,6 +32,7 @@ struct KernelFeatures {
   ProbeResult raw_tracepoint;  // BPF_PROG_TYPE_RAW_TRACEPOINT load + attach
   ProbeResult ring_buffer;     // BPF_MAP_TYPE_RINGBUF create
   ProbeResult atomics;         // BPF_ATOMIC or/and and fetch (5.12)
+  ProbeResult io_uring;        // io_uring_complete passes requests that say what they did (6.1)
 
   // Whether a backend can run here, and if not, why.
   ProbeResult Usable(Backend backend) const;

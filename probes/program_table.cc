@@ -37,6 +37,7 @@ std::vector<std::string> SourceFilesFor(Backend backend) {
   };
   if (backend == Backend::kTracepoint) files.push_back("probes/bpf/resolve.bpf.h");
   files.push_back("probes/bpf/syscall_mechanisms.bpf.c");
+  files.push_back("probes/bpf/io_uring.bpf.c");
   files.push_back("probes/bpf/backend_" + std::string(BackendName(backend)) + ".bpf.c");
   if (backend != Backend::kTracepoint) {
     files.push_back("probes/bpf/security_hooks.bpf.c");
@@ -79,6 +80,7 @@ constexpr std::pair<const char*, int> kCommonHandlers[] = {
     {"pt_sys_exec_image", PT_SYS_EXEC_IMAGE},
     {"pt_sys_hook_done", PT_SYS_HOOK_DONE},
     {"pt_sys_copy_write", PT_SYS_COPY_WRITE},
+    {"pt_sys_socket_op_done", PT_SYS_SOCKET_OP_DONE},
 };
 
 constexpr std::pair<const char*, int> kTracepointHandlers[] = {
@@ -110,13 +112,31 @@ constexpr std::pair<const char*, int> kTracepointHandlers[] = {
     {"pt_sys_xattr_resolved", PT_SYS_XATTR_RESOLVED},
 };
 
+// io_uring's handlers (io_uring.bpf.c): not required, since a kernel
+// whose requests lack what they read (5.10) has none of them.
+constexpr std::pair<const char*, int> kUringHandlers[] = {
+    {"pt_uring_read", PT_SYS_URING_READ},
+    {"pt_uring_write", PT_SYS_URING_WRITE},
+};
+
+constexpr std::pair<const char*, int> kTracepointUringHandlers[] = {
+    {"pt_uring_open", PT_SYS_URING_OPEN},
+    {"pt_uring_splice", PT_SYS_URING_SPLICE},
+};
+
 void AddHandlers(std::vector<ProgramSpec>* programs, bool tracepoint) {
   for (const auto& [function, index] : kCommonHandlers) {
     programs->push_back({function, AttachKind::kTailCall, "pt_sys_handlers", true, index});
   }
+  for (const auto& [function, index] : kUringHandlers) {
+    programs->push_back({function, AttachKind::kTailCall, "pt_sys_handlers", false, index});
+  }
   if (!tracepoint) return;
   for (const auto& [function, index] : kTracepointHandlers) {
     programs->push_back({function, AttachKind::kTailCall, "pt_sys_handlers", true, index});
+  }
+  for (const auto& [function, index] : kTracepointUringHandlers) {
+    programs->push_back({function, AttachKind::kTailCall, "pt_sys_handlers", false, index});
   }
 }
 
@@ -126,6 +146,8 @@ void AddRawTracepoints(std::vector<ProgramSpec>* programs, bool tracepoint) {
   programs->push_back({"raw_tracepoint__sched_process_exec", AttachKind::kRawTracepoint,
                        "sched_process_exec", true});
   AddHandlers(programs, tracepoint);
+  programs->push_back({"raw_tracepoint__io_uring_complete", AttachKind::kRawTracepoint,
+                       "io_uring_complete", false});
   if (!tracepoint)
     programs->push_back(
         {"raw_tracepoint__sys_enter", AttachKind::kRawTracepoint, "sys_enter", true});

@@ -74,14 +74,11 @@ static __always_inline struct pt_object_state *pt_address_touch(u16 family, u16 
     bpf_probe_read_kernel(fresh->path, path_len, unix_path);
     u64 hash = 14695981039346656037ULL ^ path_len;
     /* The path's words up to its 104th byte (the key tells long names
-     * apart by their length too). */
-#pragma clang loop unroll(disable)
-    for (u32 i = 0; i < 13; i++) {
-      if (i * 8 >= path_len) break;
-      u64 word = 0;
-      __builtin_memcpy(&word, &fresh->path[(i * 8) & (PT_UNIX_PATH_MASK - 7)], 8);
-      hash = pt_mix(hash, word);
-    }
+     * apart by their length too), all of them (zero past the name): no
+     * branch per word for the older verifiers to follow. */
+    const u64 *words = (const u64 *)fresh->path;
+#pragma unroll
+    for (u32 i = 0; i < 13; i++) hash = pt_mix(hash, words[i]);
     key = pt_mix(key, hash);
   }
   struct pt_object_state *st = pt_objects.lookup(&key);

@@ -220,7 +220,8 @@ static __always_inline void pt_on_socket_send(void *ctx, struct pt_actor *a, str
     return;
   }
   struct pt_object_state *where = pt_inet_address(dest_family, port, addr);
-  if (where) pt_relate(ctx, PT_REL_SEND_PACKET, PT_END_INODE(ist, inode), PT_END_OBJECT(where), 0, -1);
+  if (where)
+    pt_relate(ctx, PT_REL_SEND_PACKET, PT_END_INODE(ist, inode), PT_END_OBJECT(where), 0, -1);
 }
 
 /* What a's task received through the socket of `file`, from src (a user
@@ -351,36 +352,53 @@ static __always_inline struct pt_object_state *pt_user_address(u64 addr, u32 add
   u32 n = addr_len - 2 < PT_UNIX_PATH_MAX ? addr_len - 2 : PT_UNIX_PATH_MAX - 1;
   PT_BARRIER_VAR(n); /* keeps the mask the verifier needs */
   n &= PT_UNIX_PATH_MASK;
-  bpf_probe_read_user(s->name, n, (void *)(addr + 2));
-  u32 len = 0;
-#pragma clang loop unroll(disable)
-  for (u32 i = 0; i < PT_UNIX_PATH_MAX; i++) {
-    if (i >= n || (i > 0 && s->name[i & PT_UNIX_PATH_MASK] == 0)) break;
-    len = i + 1;
+  /* A path ends at its NUL; an abstract name (a NUL first) is all n
+   * bytes. No loop over the bytes: the verifiers of 5.10 and 6.1 give up
+   * on the branches one makes ("the sequence of 8193 jumps is too
+   * complex"). */
+  u8 first = 0;
+  bpf_probe_read_user(&first, 1, (void *)(addr + 2));
+  u32 len = n;
+  if (first != 0) {
+    long got = bpf_probe_read_user_str(s->name, PT_UNIX_PATH_MASK + 1, (void *)(addr + 2));
+    len = got > 1 ? (u32)got - 1 : 0;
+    if (len > n) len = n;
+  } else {
+    bpf_probe_read_user(s->name, n, (void *)(addr + 2));
   }
-  /* Through memory: one state after the loop, not one per length. */
+  /* Through memory: one state after this, not one per length. */
   len = pt_forget(s, 0, len);
   return pt_address_touch(PT_AF_UNIX, 0, ip, s->name, len);
 }
 
-/* bind, connect, listen on the socket of `file`; addr: the user sockaddr
- * bound or connected to (addressed: address -> socket). A socket bound to
+/* bind, connect, listen on the socket of `file`: first the user sockaddr
+ * addr bound or connected to (addressed: address -> socket). A socket bound to
  * an AF_UNIX path is found by it later (a datagram sent there). */
-static __always_inline void pt_on_socket_op(void *ctx, struct pt_actor *a, struct file *file,
-                                            u16 type, u64 addr, u32 addr_len) {
+static __always_inline void pt_on_socket_address(void *ctx, struct file *file, u16 type, u64 addr,
+                                                 u32 addr_len) {
   struct inode *inode;
   struct pt_inode_state *ist = pt_file_inode(ctx, file, &inode);
   if (!ist) return;
   struct socket *socket = pt_file_socket(file);
   struct sock *sk = socket ? PT_READ(socket, sk) : 0;
   struct pt_object_state *where = pt_user_address(addr, addr_len);
-  if (where) {
-    if (type == PT_REL_BIND && where->family == PT_AF_UNIX && sk) {
-      where->bound_inode = (u64)inode;
-      where->bound_sock = (u64)sk;
-    }
-    pt_relate(ctx, PT_REL_ADDRESSED, PT_END_OBJECT(where), PT_END_INODE(ist, inode), 0, -1);
+  if (!where) return;
+  if (type == PT_REL_BIND && where->family == PT_AF_UNIX && sk) {
+    where->bound_inode = (u64)inode;
+    where->bound_sock = (u64)sk;
   }
+  pt_relate(ctx, PT_REL_ADDRESSED, PT_END_OBJECT(where), PT_END_INODE(ist, inode), 0, -1);
+}
+
+/* Then (a stage of its own: the two together are more branches than the
+ * verifiers of 5.10 and 6.1 follow) the call itself, and the connection. */
+static __always_inline void pt_on_socket_op(void *ctx, struct pt_actor *a, struct file *file,
+                                            u16 type) {
+  struct inode *inode;
+  struct pt_inode_state *ist = pt_file_inode(ctx, file, &inode);
+  if (!ist) return;
+  struct socket *socket = pt_file_socket(file);
+  struct sock *sk = socket ? PT_READ(socket, sk) : 0;
   pt_generates(ctx, type, a, &ist->prov, inode, 0, -1);
   if (sk && type != PT_REL_LISTEN) pt_endpoint_register(sk, inode, ist);
   /* A connection the other end has accepted already (or, AF_UNIX, will). */

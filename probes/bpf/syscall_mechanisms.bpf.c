@@ -73,7 +73,7 @@ int pt_sys_mmap(struct bpf_raw_tracepoint_args *ctx) {
   u64 flags = c.arg[3];
   u64 type = flags & 0x0f;
   int shared = type == 0x01 || type == 0x03; /* MAP_SHARED[_VALIDATE] */
-  if (flags & 0x20) { /* MAP_ANONYMOUS */
+  if (flags & 0x20) {                        /* MAP_ANONYMOUS */
     if (shared) pt_on_mmap_anonymous(ctx, c.task, c.arg[2], (u64)c.ret);
     return 0;
   }
@@ -130,8 +130,8 @@ int pt_sys_copy(struct bpf_raw_tracepoint_args *ctx) {
      * write and read handlers take it). */
     struct file *pipe = pt_fd_file(c.task, (int)c.arg[0]);
     if (pipe)
-      pt_sys_handlers.call(ctx, PT_READ(pipe, f_mode) & 0x2 /* FMODE_WRITE */ ? PT_SYS_WRITE
-                                                                              : PT_SYS_READ);
+      pt_sys_handlers.call(
+          ctx, PT_READ(pipe, f_mode) & 0x2 /* FMODE_WRITE */ ? PT_SYS_WRITE : PT_SYS_READ);
     return 0;
   }
   pt_shared_first(ctx, &a, PT_SYS_COPY);
@@ -206,8 +206,24 @@ int pt_sys_socket_op(struct bpf_raw_tracepoint_args *ctx) {
   struct pt_actor a;
   struct file *file = pt_fd_file(c.task, (int)c.arg[0]);
   if (!file || pt_actor_get(ctx, c.task, &a) != 0) return 0;
-  u16 type = c.nr == PT_NR_bind ? PT_REL_BIND : c.nr == PT_NR_connect ? PT_REL_CONNECT : PT_REL_LISTEN;
-  pt_on_socket_op(ctx, &a, file, type, type == PT_REL_LISTEN ? 0 : c.arg[1], (u32)c.arg[2]);
+  u16 type = c.nr == PT_NR_bind      ? PT_REL_BIND
+             : c.nr == PT_NR_connect ? PT_REL_CONNECT
+                                     : PT_REL_LISTEN;
+  if (type != PT_REL_LISTEN) pt_on_socket_address(ctx, file, type, c.arg[1], (u32)c.arg[2]);
+  pt_sys_handlers.call(ctx, PT_SYS_SOCKET_OP_DONE);
+  return 0;
+}
+
+int pt_sys_socket_op_done(struct bpf_raw_tracepoint_args *ctx) {
+  struct pt_call c;
+  pt_call_get(ctx, &c);
+  struct pt_actor a;
+  struct file *file = pt_fd_file(c.task, (int)c.arg[0]);
+  if (!file || pt_actor_get(ctx, c.task, &a) != 0) return 0;
+  u16 type = c.nr == PT_NR_bind      ? PT_REL_BIND
+             : c.nr == PT_NR_connect ? PT_REL_CONNECT
+                                     : PT_REL_LISTEN;
+  pt_on_socket_op(ctx, &a, file, type);
   return 0;
 }
 
@@ -345,7 +361,6 @@ int pt_sys_process_vm(struct bpf_raw_tracepoint_args *ctx) {
   pt_handler_done(ctx);
   return 0;
 }
-
 
 /* ---- what a security hook left for its call's exit ---- */
 

@@ -52,6 +52,11 @@ enum pt_sys_handler {
   PT_SYS_EXEC_IMAGE = 40, /* sched_process_exec, continued */
   PT_SYS_HOOK_DONE = 41,  /* a security hook's operation, at its call's exit */
   PT_SYS_COPY_WRITE = 42, /* a copying call's write side */
+  PT_SYS_URING_READ = 43, /* io_uring operations (io_uring.bpf.c) */
+  PT_SYS_URING_WRITE = 44,
+  PT_SYS_URING_OPEN = 45,
+  PT_SYS_URING_SPLICE = 46,
+  PT_SYS_SOCKET_OP_DONE = 47, /* bind, connect, listen, after the address */
   PT_SYS_HANDLER_MAX
 };
 

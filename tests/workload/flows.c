@@ -13,17 +13,23 @@
  * SOURCE), 77 when this kernel or file system lacks
  * the mechanism (the reason on stderr), 1 otherwise.
  *
+ * io_uring-OP (read, write, openat, splice, send) does OP through a ring of
+ * the sender's own (and recv, for send, in the receiver's), with raw
+ * system calls (no liburing); io_uring-OP-async asks for an io-wq worker
+ * to run it (IOSQE_ASYNC).
+ *
  * The controls "eventfd" (two unrelated pairs, each with an eventfd of its
  * own: no flow between the pairs) and "none" (no mechanism at all) must
  * leave no path from SOURCE to SINK. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
-#include <stddef.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/io_uring.h>
 #include <mqueue.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,6 +100,24 @@ static void await_byte(volatile char *mem) {
   }
 }
 
+/* Waits for the two children a and b; their worst exit status. When one
+ * fails, the other can wait forever for what will not come (a receive):
+ * it is ended then, and the pair fails with the first one's status. */
+static int await_pair(pid_t a, pid_t b) {
+  int worst = 0, left = 2;
+  while (left > 0) {
+    int status;
+    pid_t done = wait(&status);
+    if (done < 0) die("wait");
+    if (done != a && done != b) continue;
+    left--;
+    int code = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+    if (code > worst) worst = code;
+    if (code != 0 && left > 0) kill(done == a ? b : a, SIGKILL);
+  }
+  return worst;
+}
+
 typedef void (*role)(void *);
 
 /* Runs receive(arg) and send(arg) in two children (the receiver first, so a
@@ -113,13 +137,7 @@ static int run_pair(role receive, role send, void *arg, pid_t *receiver_out) {
     send(arg);
     exit(0);
   }
-  int status = 0, worst = 0;
-  for (int i = 0; i < 2; i++) {
-    if (wait(&status) < 0) die("wait");
-    int code = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
-    if (code > worst) worst = code;
-  }
-  return worst;
+  return await_pair(receiver, sender);
 }
 
 /* ---- file descriptors: pipes, socket pairs, copies ---- */
@@ -268,8 +286,7 @@ static void send_sendto(void *arg) {
   int s = socket(address.ss_family, SOCK_DGRAM, 0);
   if (s < 0) die("socket");
   int n = read_source(buf);
-  if (sendto(s, buf, (size_t)n, 0, (struct sockaddr *)&address, address_len) != n)
-    die("sendto");
+  if (sendto(s, buf, (size_t)n, 0, (struct sockaddr *)&address, address_len) != n) die("sendto");
 }
 
 /* A socket of family/type bound to the address already in `address` (its
@@ -279,8 +296,8 @@ static void bind_listener(int type) {
   if (listener < 0) unavailable("socket");
   if (bind(listener, (struct sockaddr *)&address, address_len) != 0) unavailable("bind");
   if (type == SOCK_STREAM && listen(listener, 1) != 0) die("listen");
-  if (address.ss_family != AF_UNIX && getsockname(listener, (struct sockaddr *)&address,
-                                                  &address_len) != 0)
+  if (address.ss_family != AF_UNIX &&
+      getsockname(listener, (struct sockaddr *)&address, &address_len) != 0)
     die("getsockname");
   stream = type == SOCK_STREAM;
 }
@@ -523,13 +540,7 @@ static int run_reader_of_sender(int proc_mem) {
     receive_other_buffer(proc_mem);
     exit(0);
   }
-  int status, worst = 0;
-  for (int i = 0; i < 2; i++) {
-    if (wait(&status) < 0) die("wait");
-    int code = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
-    if (code > worst) worst = code;
-  }
-  return worst;
+  return await_pair(sender, receiver);
 }
 
 /* ptrace: POKEDATA from a tracer into its stopped child's memory (poke),
@@ -638,6 +649,144 @@ static void receive_readlink(void *arg) {
   }
   fprintf(stderr, "flows: nothing arrived\n");
   exit(1);
+}
+
+/* ---- io_uring: one operation at a time through a ring of one's own ---- */
+
+struct ring {
+  int fd;
+  unsigned *sq_tail, *sq_mask, *sq_array, *cq_head, *cq_tail, *cq_mask;
+  struct io_uring_sqe *sqes;
+  struct io_uring_cqe *cqes;
+};
+
+/* A ring in this process (each child makes its own after the fork). */
+static void ring_open(struct ring *r) {
+  struct io_uring_params p;
+  memset(&p, 0, sizeof(p));
+  r->fd = (int)syscall(__NR_io_uring_setup, 4, &p);
+  if (r->fd < 0) unavailable("io_uring_setup");
+  size_t sq_size = p.sq_off.array + p.sq_entries * sizeof(unsigned);
+  size_t cq_size = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
+  char *sq = mmap(NULL, sq_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, r->fd,
+                  IORING_OFF_SQ_RING);
+  char *cq = mmap(NULL, cq_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, r->fd,
+                  IORING_OFF_CQ_RING);
+  r->sqes = mmap(NULL, p.sq_entries * sizeof(struct io_uring_sqe), PROT_READ | PROT_WRITE,
+                 MAP_SHARED | MAP_POPULATE, r->fd, IORING_OFF_SQES);
+  if (sq == MAP_FAILED || cq == MAP_FAILED || r->sqes == MAP_FAILED) die("mmap ring");
+  r->sq_tail = (unsigned *)(sq + p.sq_off.tail);
+  r->sq_mask = (unsigned *)(sq + p.sq_off.ring_mask);
+  r->sq_array = (unsigned *)(sq + p.sq_off.array);
+  r->cq_head = (unsigned *)(cq + p.cq_off.head);
+  r->cq_tail = (unsigned *)(cq + p.cq_off.tail);
+  r->cq_mask = (unsigned *)(cq + p.cq_off.ring_mask);
+  r->cqes = (struct io_uring_cqe *)(cq + p.cq_off.cqes);
+}
+
+/* Submits sqe and waits for its completion; its result (-errno on
+ * failure). `async`: run it in an io-wq worker (IOSQE_ASYNC), as a
+ * blocking operation would be. */
+static int ring_run(struct ring *r, const struct io_uring_sqe *sqe, int async) {
+  unsigned tail = *r->sq_tail;
+  unsigned index = tail & *r->sq_mask;
+  r->sqes[index] = *sqe;
+  if (async) r->sqes[index].flags |= IOSQE_ASYNC;
+  r->sq_array[index] = index;
+  __atomic_store_n(r->sq_tail, tail + 1, __ATOMIC_RELEASE);
+  if (syscall(__NR_io_uring_enter, r->fd, 1, 1, IORING_ENTER_GETEVENTS, NULL, 0) < 0)
+    die("io_uring_enter");
+  unsigned head = *r->cq_head;
+  if (head == __atomic_load_n(r->cq_tail, __ATOMIC_ACQUIRE)) die("io_uring: no completion");
+  int res = r->cqes[head & *r->cq_mask].res;
+  __atomic_store_n(r->cq_head, head + 1, __ATOMIC_RELEASE);
+  return res;
+}
+
+static struct io_uring_sqe ring_op(int opcode, int fd, void *buf, unsigned len) {
+  struct io_uring_sqe sqe;
+  memset(&sqe, 0, sizeof(sqe));
+  sqe.opcode = (unsigned char)opcode;
+  sqe.fd = fd;
+  sqe.addr = (unsigned long)buf;
+  sqe.len = len;
+  sqe.off = (unsigned long long)-1; /* the file's position, as read(2) */
+  return sqe;
+}
+
+static int uring_async; /* the "-async" variants: through an io-wq worker */
+
+/* SOURCE read through the ring, on through a pipe by write(2). */
+static void send_uring_read(void *arg) {
+  struct ring r;
+  ring_open(&r);
+  char buf[MAX];
+  int in = open(source, O_RDONLY);
+  if (in < 0) die("open source");
+  struct io_uring_sqe sqe = ring_op(IORING_OP_READ, in, buf, MAX - 1);
+  int n = ring_run(&r, &sqe, uring_async);
+  if (n <= 0) die("io_uring read");
+  if (write(fds[1], buf, (size_t)n) != n) die("write");
+}
+
+/* SOURCE read by read(2), into the pipe through the ring. */
+static void send_uring_write(void *arg) {
+  struct ring r;
+  ring_open(&r);
+  char buf[MAX];
+  int n = read_source(buf);
+  struct io_uring_sqe sqe = ring_op(IORING_OP_WRITE, fds[1], buf, (unsigned)n);
+  if (ring_run(&r, &sqe, uring_async) != n) die("io_uring write");
+}
+
+/* SOURCE opened through the ring (then read by read(2)). */
+static void send_uring_openat(void *arg) {
+  struct ring r;
+  ring_open(&r);
+  struct io_uring_sqe sqe = ring_op(IORING_OP_OPENAT, AT_FDCWD, (void *)source, 0);
+  sqe.open_flags = O_RDONLY;
+  sqe.off = 0;
+  int in = ring_run(&r, &sqe, uring_async);
+  if (in < 0) die("io_uring openat");
+  char buf[MAX];
+  int n = (int)read(in, buf, MAX - 1);
+  if (n <= 0) die("read");
+  if (write(fds[1], buf, (size_t)n) != n) die("write");
+}
+
+/* SOURCE spliced into the pipe through the ring. */
+static void send_uring_splice(void *arg) {
+  struct ring r;
+  ring_open(&r);
+  int in = open(source, O_RDONLY);
+  if (in < 0) die("open source");
+  struct io_uring_sqe sqe = ring_op(IORING_OP_SPLICE, fds[1], NULL, MAX - 1);
+  sqe.splice_fd_in = in;
+  sqe.splice_off_in = 0;
+  sqe.off = (unsigned long long)-1;
+  if (ring_run(&r, &sqe, uring_async) <= 0) die("io_uring splice");
+}
+
+/* Through a socket pair: sent and received through rings. */
+static void send_uring_send(void *arg) {
+  struct ring r;
+  ring_open(&r);
+  char buf[MAX];
+  int n = read_source(buf);
+  struct io_uring_sqe sqe = ring_op(IORING_OP_SEND, fds[1], buf, (unsigned)n);
+  sqe.off = 0;
+  if (ring_run(&r, &sqe, uring_async) != n) die("io_uring send");
+}
+
+static void receive_uring_recv(void *arg) {
+  struct ring r;
+  ring_open(&r);
+  char buf[MAX];
+  struct io_uring_sqe sqe = ring_op(IORING_OP_RECV, fds[0], buf, MAX);
+  sqe.off = 0;
+  int n = ring_run(&r, &sqe, uring_async);
+  if (n <= 0) die("io_uring recv");
+  write_sink(buf, n);
 }
 
 /* ---- controls ---- */
@@ -783,7 +932,6 @@ int main(int argc, char **argv) {
       exit(0);
     }
     peer = receiver;
-    int status, worst = 0;
     pid_t sender = fork();
     if (sender < 0) die("fork");
     if (sender == 0) {
@@ -793,12 +941,7 @@ int main(int argc, char **argv) {
         send_proc_mem_write(NULL);
       exit(0);
     }
-    for (int i = 0; i < 2; i++) {
-      if (wait(&status) < 0) die("wait");
-      int code = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
-      if (code > worst) worst = code;
-    }
-    return worst;
+    return await_pair(receiver, sender);
   }
   if (!strcmp(m, "process_vm_readv")) return run_reader_of_sender(0);
   if (!strcmp(m, "proc-mem-read")) return run_reader_of_sender(1);
@@ -820,6 +963,25 @@ int main(int argc, char **argv) {
     snprintf(ready, sizeof(ready), "%s.ready", path);
     unlink(ready);
     return run_pair(receive_readlink, send_symlink, path, NULL);
+  }
+  if (!strncmp(m, "io_uring-", 9)) {
+    const char *op = m + 9;
+    const char *dash = strchr(op, '-');
+    uring_async = dash && !strcmp(dash, "-async");
+    size_t len = dash ? (size_t)(dash - op) : strlen(op);
+    if (!strncmp(op, "send", len) && len == 4) {
+      if (socketpair(AF_UNIX, SOCK_STREAM, 0, fds) != 0) die("socketpair");
+      return run_pair(receive_uring_recv, send_uring_send, NULL, NULL);
+    }
+    if (pipe(fds) != 0) die("pipe");
+    if (!strncmp(op, "read", len) && len == 4)
+      return run_pair(receive_read, send_uring_read, NULL, NULL);
+    if (!strncmp(op, "write", len) && len == 5)
+      return run_pair(receive_read, send_uring_write, NULL, NULL);
+    if (!strncmp(op, "openat", len) && len == 6)
+      return run_pair(receive_read, send_uring_openat, NULL, NULL);
+    if (!strncmp(op, "splice", len) && len == 6)
+      return run_pair(receive_read, send_uring_splice, NULL, NULL);
   }
   if (!strcmp(m, "eventfd")) {
     fds[0] = eventfd(0, 0);
