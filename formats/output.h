@@ -20,11 +20,6 @@ namespace provtrace::formats {
 
 enum class Format { kJson, kText, kProvJson, kSpadeJson, kDot, kRaw };
 
-std::optional<Format> ParseFormat(std::string_view name);
-std::string_view FormatName(Format format);
-// The names -F accepts (not "raw": that is -w).
-std::vector<std::string> FormatNames();
-
 struct OutputSpec {
   Format format = Format::kJson;
   std::string path = "-";  // "-": standard output
@@ -38,6 +33,12 @@ struct OutputSpec {
 
 // "10M" -> 10485760; k, M, G (powers of 1024) or bytes.
 std::optional<uint64_t> ParseSize(std::string_view text);
+
+// The name of the n-th rotated file (n >= 1) of `path`: the number goes
+// before the format's suffix, which stays last (as logrotate's "extension"
+// keeps it), so tools still know the file: l.jsonl.zst -> l.1.jsonl.zst,
+// cap.prov.json -> cap.1.prov.json, out -> out.1.
+std::string RotatedName(const std::string& path, int n);
 
 class Output : public RecordSink {
  public:
@@ -54,7 +55,8 @@ class Output : public RecordSink {
     writer_->OnFilteredRelation(relation);
   }
   // Flushes; a file that reached rotate_size is followed by a new one at
-  // the next record.
+  // the next record. Sizes are the bytes that reach the disk: compressed
+  // ones behind zstd.
   Status Flush() override;
   Status End(const Stats& stats) override;
 
