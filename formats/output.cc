@@ -31,6 +31,52 @@ constexpr FormatEntry kFormats[] = {
     {Format::kRaw, "raw"},
 };
 
+// Standard output on a terminal it shares with a status line: records are
+// buffered here and written between the terminal's BeforeRecords and
+// AfterRecords, whole lines at a time, through an unbuffered inner sink.
+class SharedTerminalSink : public ByteSink {
+ public:
+  SharedTerminalSink(std::unique_ptr<ByteSink> inner, SharedTerminal* terminal, bool unbuffered)
+      : inner_(std::move(inner)), terminal_(terminal), unbuffered_(unbuffered) {}
+  ~SharedTerminalSink() override { Close(); }
+
+  Status Write(std::string_view bytes) override {
+    buffer_.append(bytes.data(), bytes.size());
+    if (unbuffered_ || buffer_.size() >= kBufferSize) return WriteOut();
+    return Status::Ok();
+  }
+  Status Flush() override {
+    PT_RETURN_IF_ERROR(WriteOut());
+    return inner_->Flush();
+  }
+  Status Close() override {
+    if (closed_) return Status::Ok();
+    closed_ = true;
+    Status s = WriteOut();
+    Status c = inner_->Close();
+    return s.ok() ? c : s;
+  }
+  uint64_t bytes_written() const override { return inner_->bytes_written() + buffer_.size(); }
+
+ private:
+  static constexpr size_t kBufferSize = 64 * 1024;
+
+  Status WriteOut() {
+    if (buffer_.empty()) return Status::Ok();
+    terminal_->BeforeRecords();
+    Status s = inner_->Write(buffer_);
+    buffer_.clear();
+    terminal_->AfterRecords();
+    return s;
+  }
+
+  std::unique_ptr<ByteSink> inner_;
+  SharedTerminal* terminal_;
+  bool unbuffered_;
+  bool closed_ = false;
+  std::string buffer_;
+};
+
 // The part of a file name that says what it holds: ".zst" and the
 // format's extension before it (".prov.json" and ".spade.json" are one).
 size_t SuffixStart(const std::string& path) {
@@ -138,7 +184,10 @@ Output::~Output() {
 
 Status Output::OpenFile() {
   std::unique_ptr<ByteSink> sink;
-  if (spec_.path == "-") {
+  if (spec_.path == "-" && spec_.terminal != nullptr) {
+    sink = std::make_unique<SharedTerminalSink>(StdoutSink(/*unbuffered=*/true), spec_.terminal,
+                                                spec_.unbuffered);
+  } else if (spec_.path == "-") {
     sink = StdoutSink(spec_.unbuffered);
   } else {
     PT_RETURN_IF_ERROR(OpenFileSink(spec_.path, spec_.force, spec_.unbuffered, &sink));

@@ -20,6 +20,23 @@ namespace provtrace::formats {
 
 enum class Format { kJson, kText, kProvJson, kSpadeJson, kDot, kRaw };
 
+// A terminal that standard output shares with something else drawn on it
+// (the capture's status line on stderr): told just before records are
+// written to it and just after, so the two never share a line.
+class SharedTerminal {
+ public:
+  virtual ~SharedTerminal() = default;
+  // Records are about to be written at the start of a line.
+  virtual void BeforeRecords() = 0;
+  // They were written, ending with a whole line.
+  virtual void AfterRecords() = 0;
+};
+
+std::optional<Format> ParseFormat(std::string_view name);
+std::string_view FormatName(Format format);
+// The names -F accepts (not "raw": that is -w).
+std::vector<std::string> FormatNames();
+
 struct OutputSpec {
   Format format = Format::kJson;
   std::string path = "-";  // "-": standard output
@@ -29,6 +46,8 @@ struct OutputSpec {
   uint64_t rotate_size = 0;  // bytes; 0: never rotate
   int rotate_count = 0;      // files kept when rotating; 0: all
   TextOptions text;          // Format::kText: width, colour, header
+  // path "-" on a terminal shared with a status line; nullptr: not shared.
+  SharedTerminal* terminal = nullptr;
 };
 
 // "10M" -> 10485760; k, M, G (powers of 1024) or bytes.

@@ -290,5 +290,69 @@ TEST(OutputTest, RotationOfPlainFilesEndsAtTheFirstRecordPastTheSize) {
   EXPECT_GT(files, 2);
 }
 
+// Records that share standard output's terminal with a status line are
+// written only between BeforeRecords and AfterRecords.
+class RecordingTerminal : public SharedTerminal {
+ public:
+  explicit RecordingTerminal(int fd) : fd_(fd) {}
+  void BeforeRecords() override {
+    EXPECT_FALSE(inside_);
+    EXPECT_EQ(Size(), size_after_) << "records were written outside BeforeRecords/AfterRecords";
+    inside_ = true;
+    ++writes;
+  }
+  void AfterRecords() override {
+    EXPECT_TRUE(inside_);
+    inside_ = false;
+    size_after_ = Size();
+    char last = 0;
+    EXPECT_EQ(pread(fd_, &last, 1, size_after_ - 1), 1);
+    EXPECT_EQ(last, '\n') << "records did not end a line";
+  }
+  int writes = 0;
+
+ private:
+  off_t Size() const {
+    struct stat st;
+    return fstat(fd_, &st) == 0 ? st.st_size : -1;
+  }
+  int fd_;
+  bool inside_ = false;
+  off_t size_after_ = 0;
+};
+
+TEST(OutputTest, RecordsOnASharedTerminalAreBracketedForTheStatusLine) {
+  std::string file = TempDir() + "/stdout";
+  int fd = open(file.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0600);
+  ASSERT_GE(fd, 0);
+  int saved = dup(STDOUT_FILENO);
+  fflush(stdout);
+  ASSERT_EQ(dup2(fd, STDOUT_FILENO), STDOUT_FILENO);
+  {
+    RecordingTerminal terminal(STDOUT_FILENO);
+    for (bool unbuffered : {false, true}) {
+      OutputSpec spec;
+      spec.format = Format::kJson;
+      spec.unbuffered = unbuffered;
+      spec.terminal = &terminal;
+      std::unique_ptr<Output> out;
+      ASSERT_TRUE(Output::Open(spec, &out).ok());
+      ASSERT_TRUE(out->Begin(CaptureInfo()).ok());
+      std::string storage;
+      for (int i = 1; i <= 5000; ++i) {
+        ASSERT_TRUE(out->OnNode(PathNode(i, &storage)).ok());
+        if (i % 1000 == 0) ASSERT_TRUE(out->Flush().ok());
+      }
+      ASSERT_TRUE(out->End(Stats()).ok());
+    }
+    EXPECT_GT(terminal.writes, 5000);  // -u: one write per record
+  }
+  dup2(saved, STDOUT_FILENO);
+  close(saved);
+  close(fd);
+  std::string data = Slurp(file);
+  EXPECT_EQ(std::count(data.begin(), data.end(), '\n'), 10000);
+}
+
 }  // namespace
 }  // namespace provtrace::formats
