@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -85,52 +86,75 @@ TEST(StatusLineTest, RecordsAndTheStatusLineNeverShareALine) {
   if (!IsRoot()) GTEST_SKIP() << "needs root to load BPF programs";
   ASSERT_EQ(access("/usr/bin/tmux", X_OK), 0) << "tmux is needed (tools/setup.sh installs it)";
   Tmux tmux;
-  std::string fifo = tmux.dir() + "/go";
-  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
-  // Records, then a wait (the status line is drawn once a second), then
-  // more records after it, then the end. The default format on a terminal
-  // is text.
+  std::string first = tmux.dir() + "/first", second = tmux.dir() + "/second";
+  ASSERT_EQ(mkfifo(first.c_str(), 0600), 0);
+  ASSERT_EQ(mkfifo(second.c_str(), 0600), 0);
+  // Records; a wait, while the status line is drawn (once a second); more
+  // records, which go out at a once-a-second flush while the status line
+  // is shown; a wait; the end. The default format on a terminal is text.
   std::string command = ProvtracePath() +
-                        " -- /bin/sh -c 'cat /etc/hostname > /dev/null; read x < " + fifo +
-                        "; cat /etc/passwd > /dev/null'; echo EXIT=$? > " + tmux.dir() + "/exit";
+                        " -- /bin/sh -c 'cat /etc/hostname > /dev/null; read x < " + first +
+                        "; cat /etc/passwd > /dev/null; read y < " + second + "'; echo EXIT=$? > " +
+                        tmux.dir() + "/exit";
   ASSERT_EQ(tmux.Start(command), "");
 
-  // The status line shows while the command waits: on a line of its own,
-  // the last one, below the records so far.
+  // Waits (120 s: a liveness bound) until the pane's lines satisfy `done`.
   std::vector<std::string> lines;
-  bool status_shown = false;
-  for (int i = 0; i < 1200 && !status_shown; ++i) {  // 120 s: a liveness bound
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    lines = tmux.Lines();
-    status_shown = !lines.empty() && std::regex_search(lines.back(), kStatus);
-  }
-  ASSERT_TRUE(status_shown) << Joined(lines);
-  EXPECT_TRUE(std::regex_match(lines.back(), kStatus)) << lines.back();
-  bool records_above = false;
-  for (size_t i = 0; i + 1 < lines.size(); ++i) {
-    records_above |= lines[i].find("/etc/hostname") != std::string::npos;
-  }
-  EXPECT_TRUE(records_above) << Joined(lines);
+  auto wait_for = [&](const std::function<bool()>& done) {
+    for (int i = 0; i < 1200; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      lines = tmux.Lines();
+      if (done()) return true;
+    }
+    return false;
+  };
+  auto status_last = [&] { return !lines.empty() && std::regex_search(lines.back(), kStatus); };
+  // Whether a line shows a record of cat opening `path` (the exec line
+  // names the paths too, in sh's arguments).
+  auto shows = [&](const std::string& path) {
+    std::regex open("cat +[0-9]+ +open +" + path);
+    for (const std::string& line : lines) {
+      if (std::regex_search(line, open)) return true;
+    }
+    return false;
+  };
+  // A record line starts with its time.
+  auto starts_with_time = [](const std::string& line) {
+    std::smatch time;
+    return std::regex_search(line, time, kRecord) && time.position(0) == 0;
+  };
 
-  std::ofstream(fifo) << "go\n";
+  // The status line, while the command waits: the last line, of its own,
+  // below the records so far.
+  ASSERT_TRUE(wait_for(status_last)) << Joined(lines);
+  EXPECT_TRUE(std::regex_match(lines.back(), kStatus)) << lines.back();
+  EXPECT_TRUE(shows("/etc/hostname")) << Joined(lines);
+
+  // Records that come while it is shown: on lines of their own, and the
+  // status line below them again.
+  std::ofstream(first) << "go\n";
+  ASSERT_TRUE(wait_for([&] { return shows("/etc/passwd") && status_last(); })) << Joined(lines);
+  // Every record (the first one after the wait is sh's open of the fifo)
+  // starts its line; a status line is a line of its own.
+  for (const std::string& line : lines) {
+    if (std::regex_search(line, kRecord)) EXPECT_TRUE(starts_with_time(line)) << line;
+    if (std::regex_search(line, kStatus)) EXPECT_TRUE(std::regex_match(line, kStatus)) << line;
+  }
+  EXPECT_TRUE(std::regex_match(lines.back(), kStatus)) << lines.back();
+
+  // At the end the status line is cleared: none is left, above or below.
+  std::ofstream(second) << "go\n";
   std::string exit_file = tmux.dir() + "/exit";
   for (int i = 0; i < 600 && ReadFile(exit_file).empty(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   ASSERT_EQ(ReadFile(exit_file), "EXIT=0\n");
   lines = tmux.Lines();
-  // The records written after the status line start lines of their own;
-  // the status line was cleared at the end, so none is left.
-  bool passwd = false;
   for (const std::string& line : lines) {
     EXPECT_FALSE(std::regex_search(line, kStatus)) << "a status line left in: " << line;
-    if (line.find("/etc/passwd") != std::string::npos) {
-      passwd = true;
-      std::smatch time;
-      EXPECT_TRUE(std::regex_search(line, time, kRecord) && time.position(0) == 0) << line;
-    }
+    if (std::regex_search(line, kRecord)) EXPECT_TRUE(starts_with_time(line)) << line;
   }
-  EXPECT_TRUE(passwd) << Joined(lines);
+  EXPECT_TRUE(shows("/etc/passwd")) << Joined(lines);
 }
 
 }  // namespace
