@@ -535,6 +535,7 @@ int RunCapture(const Options& options) {
   // Stopped before the command ended: it is ended too, and provtrace's
   // status says why it stopped (provtrace(8), EXIT STATUS).
   if (command && stop != Stop::kCommandEnded) {
+    pipeline.Flush();  // what came so far, before what is said about it
     EndCommand(*command, stop, stop_signal, options, transport.get(), status.ok(), status_line);
     int code;
     std::string how;
