@@ -157,17 +157,12 @@ void HeldCommand::Abandon() {
   }
 }
 
-// Reaps the command if it has ended (its status is kept), and the orphans
-// that came to provtrace and have ended, but no other command.
+// Reaps the command if it has ended (its status is kept), then the orphans
+// that came to provtrace and have ended, but no other command: the first
+// child waitid finds being another command's, the rest wait for later.
 void HeldCommand::ReapOrphans() {
-  while (true) {
-    siginfo_t info = {};
-    if (waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) != 0 || info.si_pid == 0) return;
-    pid_t child = info.si_pid;
-    if (child != pid_ && CommandPids().count(child)) return;  // its own HeldCommand reaps it
-    int raw;
-    if (waitpid(child, &raw, WNOHANG) != child) return;
-    if (child != pid_) continue;  // an orphan
+  int raw;
+  if (!reaped_ && pid_ > 0 && waitpid(pid_, &raw, WNOHANG) == pid_) {
     reaped_ = true;
     CommandPids().erase(pid_);
     if (WIFEXITED(raw)) {
@@ -181,6 +176,12 @@ void HeldCommand::ReapOrphans() {
       status_ = 1;
       how_ = "ended";
     }
+  }
+  while (true) {
+    siginfo_t info = {};
+    if (waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) != 0 || info.si_pid == 0) return;
+    if (CommandPids().count(info.si_pid)) return;  // its own HeldCommand reaps it
+    if (waitpid(info.si_pid, &raw, WNOHANG) != info.si_pid) return;
   }
 }
 
