@@ -54,12 +54,19 @@ formats::TextOptions TextOptionsFor(const Options& options) {
   return text;
 }
 
+bool Formatted(const Options& options) {
+  return options.write_capture.empty() || options.output_given || options.format;
+}
+
 }  // namespace
 
-Status OpenOutputs(const Options& options, Outputs* outputs) {
+bool WritesToStdout(const Options& options) {
+  return (Formatted(options) && options.output == "-") || options.write_capture == "-";
+}
+
+Status OpenOutputs(const Options& options, Outputs* outputs, formats::SharedTerminal* terminal) {
   uint64_t rotate = options.rotate_size.empty() ? 0 : *formats::ParseSize(options.rotate_size);
-  bool formatted = options.write_capture.empty() || options.output_given || options.format;
-  if (formatted) {
+  if (Formatted(options)) {
     formats::OutputSpec spec;
     spec.path = options.output;
     spec.force = options.force;
@@ -74,6 +81,7 @@ Status OpenOutputs(const Options& options, Outputs* outputs) {
       spec.zstd_level = options.compress.value_or(formats::kDefaultZstdLevel);
     }
     spec.text = TextOptionsFor(options);
+    spec.terminal = terminal;
     if (options.output_given) {
       spec.rotate_size = rotate;
       spec.rotate_count = options.rotate_count;

@@ -15,7 +15,11 @@ namespace provtrace::cli {
 
 using Outputs = std::vector<std::unique_ptr<formats::Output>>;
 
-Status OpenOutputs(const Options& options, Outputs* outputs);
+// terminal: standard output's terminal, when a status line shares it.
+Status OpenOutputs(const Options& options, Outputs* outputs,
+                   formats::SharedTerminal* terminal = nullptr);
+// Whether any output (records or a raw capture) goes to standard output.
+bool WritesToStdout(const Options& options);
 std::vector<RecordSink*> SinksOf(const Outputs& outputs);
 uint64_t BytesWritten(const Outputs& outputs);
 // Ends every output; the first error wins.

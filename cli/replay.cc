@@ -33,7 +33,12 @@ int RunReplay(const Options& options) {
   if (status.ok()) status = pipeline.status();
   Status ended = EndOutputs(pipeline, outputs);
   if (status.ok()) status = ended;
-  if (options.stats) fputs(pipeline.stats().Summary().c_str(), stderr);
+  if (options.stats) {
+    fprintf(stderr, "%srecords written:         %llu\nheld nodes dropped:      %llu\n",
+            pipeline.stats().Summary().c_str(),
+            static_cast<unsigned long long>(pipeline.stats().records_out),
+            static_cast<unsigned long long>(pipeline.held_nodes_dropped()));
+  }
   return status.ok() ? kExitOk : Report(status);
 }
 
