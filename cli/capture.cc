@@ -321,15 +321,6 @@ void EndCommand(HeldCommand& command, Stop stop, int sig, const Options& options
   wait_until(Clock::now() + kTerminateGrace);
 }
 
-// Counts --stats shows beyond Stats::Summary.
-std::string ExtraStats(const Pipeline& pipeline) {
-  char text[160];
-  snprintf(text, sizeof(text), "records written:         %llu\nheld nodes dropped:      %llu\n",
-           static_cast<unsigned long long>(pipeline.stats().records_out),
-           static_cast<unsigned long long>(pipeline.held_nodes_dropped()));
-  return text;
-}
-
 // Records per reader wakeup: batched (a wakeup costs the traced task more
 // than the record), except in -u mode, where a pipeline wants each record
 // at once.
@@ -419,8 +410,7 @@ int RunCapture(const Options& options) {
   // Loaded, not attached: the transport connects to the programs' output
   // first, so nothing they emit is refused for want of a buffer.
   std::unique_ptr<probes::ProbeSession> session;
-  status =
-      probes::ProbeSession::Open(
+  status = probes::ProbeSession::Open(
       SessionOptionsFor(options, choice.backend, features.atomics.ok, command), &session);
   if (!status.ok()) return Report(status);
   const probes::SessionTimings& t = session->timings();
@@ -599,7 +589,7 @@ int RunCapture(const Options& options) {
   struct rusage usage;
   if (getrusage(RUSAGE_SELF, &usage) == 0)
     stats.peak_rss_kib = static_cast<uint64_t>(usage.ru_maxrss);
-  if (options.stats) fputs((stats.Summary() + ExtraStats(pipeline)).c_str(), stderr);
+  if (options.stats) fputs(stats.Summary().c_str(), stderr);
   if ((stats.lost() > 0 || stats.bpf_state_full > 0) &&
       options.on_loss != Options::OnLoss::kIgnore && !options.quiet) {
     fprintf(stderr, "provtrace: warning: %llu records lost, %llu state inserts failed\n",

@@ -33,12 +33,7 @@ int RunReplay(const Options& options) {
   if (status.ok()) status = pipeline.status();
   Status ended = EndOutputs(pipeline, outputs);
   if (status.ok()) status = ended;
-  if (options.stats) {
-    fprintf(stderr, "%srecords written:         %llu\nheld nodes dropped:      %llu\n",
-            pipeline.stats().Summary().c_str(),
-            static_cast<unsigned long long>(pipeline.stats().records_out),
-            static_cast<unsigned long long>(pipeline.held_nodes_dropped()));
-  }
+  if (options.stats) fputs(pipeline.stats().Summary().c_str(), stderr);
   return status.ok() ? kExitOk : Report(status);
 }
 

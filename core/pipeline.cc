@@ -57,6 +57,7 @@ void Pipeline::OnNode(const void* data, size_t size) {
       return;
     }
     held_.Hold(node.id, node.version, data, size);
+    stats_.held_nodes_dropped = held_.dropped();
     return;
   }
   EmitNode(node);

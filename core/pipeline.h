@@ -31,7 +31,8 @@ class Pipeline : public RecordHandler {
   bool done() const {
     return max_records_ > 0 && (stats_.records_out >= max_records_ || limit_reached_);
   }
-  // Held nodes dropped to bound memory before a relation named them.
+  // Held nodes dropped to bound memory before a relation named them (also
+  // in stats().held_nodes_dropped).
   uint64_t held_nodes_dropped() const { return held_.dropped(); }
 
   Status Begin(const CaptureInfo& info);

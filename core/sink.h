@@ -23,6 +23,14 @@ class RecordSink {
   virtual Status OnLost(const Lost& lost) = 0;
   // Records the user's filters left out: writers that keep context (the
   // names of files, for labels) may learn from them; nothing is written.
+  //
+  // With a filter, every node but the machine's comes here first, as it
+  // arrives, whether the filter keeps it or not: a kept node is held back
+  // (core/filter.h, HeldNodes) and reaches OnNode only later, just before
+  // the first kept relation that names it, and may never reach it (no kept
+  // relation names it, or it was dropped to bound memory). So a sink learns
+  // every node's context in stream order, even of nodes it never writes,
+  // and may see a node here and then again in OnNode.
   virtual void OnFilteredNode(const Node& node) {}
   virtual void OnFilteredRelation(const Relation& relation) {}
   // Pushes buffered output through (called periodically for live use).

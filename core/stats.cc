@@ -11,6 +11,8 @@ std::string Stats::Summary() const {
       << "  relations:             " << relations << "\n"
       << "  undecodable:           " << records_bad << "\n"
       << "  filtered out:          " << records_filtered << "\n"
+      << "  held nodes dropped:    " << held_nodes_dropped << "\n"
+      << "records written:         " << records_out << "\n"
       << "records emitted (BPF):   " << bpf_emitted << "\n"
       << "lost, output refused:    " << bpf_output_failed << " (BPF count)\n"
       << "lost, in the stream:     " << lost_reported << "\n"

@@ -18,7 +18,11 @@ struct Stats {
   uint64_t lost_perf_notified = 0;  // of those, the perf buffers' own notifications
   std::map<int, uint64_t> lost_perf_notified_by_cpu;
   uint64_t records_filtered = 0;  // dropped by the user's filters (not lost)
-  uint64_t records_out = 0;       // nodes and relations that went out
+  // Of those, nodes a filter held until a kept relation would name them,
+  // dropped to bound the memory held (core/filter.h, HeldNodes): a kept
+  // relation that names one later names a node the output does not have.
+  uint64_t held_nodes_dropped = 0;
+  uint64_t records_out = 0;  // nodes and relations that went out (written)
   // BPF side (filled in from the kernel's per-CPU counters).
   uint64_t bpf_emitted = 0;
   uint64_t bpf_output_failed = 0;  // records the kernel could not hand over

@@ -225,6 +225,39 @@ TEST(PipelineFilterTest, MaxRecordsCountsWhatIsWrittenExactly) {
   EXPECT_EQ(RunFiltered(only, 3, &three, &stats), (Strings{"n99.0"}));
 }
 
+// More nodes held than HeldNodes keeps: the oldest are dropped, and
+// --stats says how many, next to the records written.
+TEST(PipelineFilterTest, HeldNodesDroppedAreCountedAndShownByStats) {
+  FilterSpec only_write;
+  ASSERT_TRUE(ParseRelationTypes("write", &only_write.only_relations).ok());
+  Filter filter(only_write);
+  OrderSink sink;
+  Pipeline pipeline({&sink});
+  pipeline.set_filter(&filter);
+  constexpr uint64_t kOver = 5;
+  for (uint64_t id = 1; id <= HeldNodes::kMaxNodes + kOver; ++id) {
+    auto task = testing::TaskRecord(id, 0, 100, 100, "sh");
+    pipeline.OnRawRecord(task.data(), task.size());
+  }
+  // The last task writes a file: the relation and its two nodes go out.
+  uint64_t last = HeldNodes::kMaxNodes + kOver;
+  auto inode = testing::InodeRecord(last + 1, 0, PT_NODE_FILE, 50, 0100644);
+  pipeline.OnRawRecord(inode.data(), inode.size());
+  auto write = testing::RelationRecord(PT_REL_WRITE, 14, testing::Ref(last, 0, PT_NODE_TASK),
+                                       testing::Ref(last + 1, 0, PT_NODE_FILE));
+  pipeline.OnRawRecord(write.data(), write.size());
+  ASSERT_TRUE(pipeline.End().ok());
+  const Stats& stats = pipeline.stats();
+  // The inode was held too, so kOver + 1 of the oldest went.
+  EXPECT_EQ(stats.held_nodes_dropped, kOver + 1);
+  EXPECT_EQ(stats.records_out, 3u);
+  std::string summary = stats.Summary();
+  EXPECT_NE(summary.find("held nodes dropped:    " + std::to_string(kOver + 1) + "\n"),
+            std::string::npos)
+      << summary;
+  EXPECT_NE(summary.find("records written:         3\n"), std::string::npos) << summary;
+}
+
 TEST(StatsTest, LostTakesTheBpfCountWhichPerfReportsAgain) {
   Stats s;
   s.bpf_output_failed = 10;
