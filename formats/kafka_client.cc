@@ -96,11 +96,6 @@ bool IsKafkaConfigurationError(rd_kafka_resp_err_t code) {
 Status WaitForKafkaTopic(rd_kafka_t* rk, const KafkaUrl& url, int timeout_ms, KafkaErrors* errors,
                          std::vector<int32_t>* partitions) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, url.topic.c_str(), nullptr);
-  if (rkt == nullptr) {
-    return InvalidArgument("kafka topic " + url.topic + ": " +
-                           rd_kafka_err2str(rd_kafka_last_error()));
-  }
   std::string last = "no answer";
   Status result;
   while (true) {
@@ -114,9 +109,11 @@ Status WaitForKafkaTopic(rd_kafka_t* rk, const KafkaUrl& url, int timeout_ms, Ka
                            "for TLS or SASL)");
       break;
     }
+    // The whole cluster's metadata: a request naming the topic would let
+    // the cluster create it.
     const rd_kafka_metadata_t* md = nullptr;
     rd_kafka_resp_err_t err =
-        rd_kafka_metadata(rk, 0, rkt, &md, static_cast<int>(std::min<int64_t>(left, 1000)));
+        rd_kafka_metadata(rk, 1, nullptr, &md, static_cast<int>(std::min<int64_t>(left, 1000)));
     rd_kafka_poll(rk, 0);  // serves the error callback
     bool refused = false;
     for (const KafkaErrors::Error& e : errors->Take()) {
@@ -159,8 +156,8 @@ Status WaitForKafkaTopic(rd_kafka_t* rk, const KafkaUrl& url, int timeout_ms, Ka
           topic_err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC) {
         result =
             InvalidArgument("kafka topic " + url.topic + " does not exist on " + url.Bootstrap(),
-                            "create it, or let provtrace have the cluster create it: "
-                            "-X allow.auto.create.topics=true");
+                            "create it (or, if it exists, this client may not see it: "
+                            "the cluster's ACLs)");
         break;
       }
       if (topic_err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED) {
@@ -183,7 +180,6 @@ Status WaitForKafkaTopic(rd_kafka_t* rk, const KafkaUrl& url, int timeout_ms, Ka
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  rd_kafka_topic_destroy(rkt);
   return result;
 }
 

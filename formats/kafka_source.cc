@@ -91,9 +91,19 @@ Status KafkaCaptureSource::Assign(const std::vector<int32_t>& partitions) {
       case KafkaStart::Kind::kEnd:
         tp->offset = RD_KAFKA_OFFSET_END;
         break;
-      case KafkaStart::Kind::kOffset:
+      case KafkaStart::Kind::kOffset: {
+        // A partition that does not reach the offset yet is read from its
+        // end: the fetch would be refused.
+        int64_t low = 0, high = 0;
         tp->offset = start.value;
+        if (rd_kafka_query_watermark_offsets(rk_, url_.topic.c_str(), p, &low, &high,
+                                             options_.connect_timeout_ms) ==
+                RD_KAFKA_RESP_ERR_NO_ERROR &&
+            start.value > high) {
+          tp->offset = RD_KAFKA_OFFSET_END;
+        }
         break;
+      }
       case KafkaStart::Kind::kTail:
         tp->offset = RD_KAFKA_OFFSET_TAIL(start.value);
         break;

@@ -41,8 +41,9 @@ struct KafkaStart {
                       // kTime: milliseconds since the Unix epoch
 };
 
-// --from-offset: "beginning", "end", N (that offset in every partition) or
-// -N (the last N messages of every partition), as kcat -o.
+// --from-offset: "beginning", "end", N (that offset in every partition; a
+// partition not that long yet is read from its end) or -N (the last N
+// messages of every partition), as kcat -o.
 Status ParseKafkaFromOffset(std::string_view text, KafkaStart* start);
 // --from-time: milliseconds since the Unix epoch, or an ISO 8601 UTC time
 // (2024-05-01T12:00:00Z; seconds and the Z may be left out; a fraction of

@@ -283,8 +283,20 @@ TEST_F(KafkaOutputTest, AllBrokersDownLossesCountedExactly) {
   testing::Feed(pipeline, stream, 100, stream.size());
   const KafkaDeliveryStats during = kafka->delivery();
   EXPECT_GE(during.records_queue_full, stream.size() - 100 - 200);
+  // The user is told the cluster went away, and when it is back.
+  std::string warnings;
+  for (int i = 0; i < 100 && warnings.find("are down") == std::string::npos; ++i) {
+    pipeline.Flush();
+    for (const std::string& w : kafka->TakeWarnings()) warnings += w + "\n";
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_NE(warnings.find("kafka: all brokers of " + cluster_.bootstraps() + " are down"),
+            std::string::npos)
+      << warnings;
   for (int b = 1; b <= cluster_.brokers(); ++b) ASSERT_EQ(cluster_.Up(b), "");
   ASSERT_TRUE(pipeline.End().ok());
+  for (const std::string& w : kafka->TakeWarnings()) warnings += w + "\n";
+  EXPECT_NE(warnings.find("is reachable again"), std::string::npos) << warnings;
 
   const KafkaDeliveryStats& d = kafka->delivery();
   EXPECT_EQ(d.records_sent, stream.size());
