@@ -156,8 +156,8 @@ Status WaitForKafkaTopic(rd_kafka_t* rk, const KafkaUrl& url, int timeout_ms, Ka
           topic_err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC) {
         result =
             InvalidArgument("kafka topic " + url.topic + " does not exist on " + url.Bootstrap(),
-                            "create it (or, if it exists, this client may not see it: "
-                            "the cluster's ACLs)");
+                            "create it, or check that the cluster's ACLs let this client "
+                            "see it");
         break;
       }
       if (topic_err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED) {

@@ -150,6 +150,9 @@ Status KafkaProducer::Write(std::string_view bytes) {
     Produce(bytes, records);
     header_seen_ = true;
   } else {
+    if (options_.strip_newline && !options_.capture && !bytes.empty() && bytes.back() == '\n') {
+      bytes.remove_suffix(1);
+    }
     Produce(bytes, records);
   }
   // Delivery reports free the queue's space: serve them at every message.

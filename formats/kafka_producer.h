@@ -58,6 +58,9 @@ struct KafkaProducerOptions {
   // The first unit written is a raw capture's header: it is sent as a
   // message of its own and as the kKafkaCaptureHeaderName header of all others.
   bool capture = false;
+  // A unit's final newline (a JSON or text line's) is left out: a message
+  // is the record, as Kafka's consumers expect (kcat prints one a line).
+  bool strip_newline = true;
 };
 
 class KafkaProducer : public ByteSink, private KafkaCallbacks {

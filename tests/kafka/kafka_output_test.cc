@@ -144,9 +144,9 @@ TEST_F(KafkaOutputTest, JsonLinesInTopicEqualFile) {
   std::string topic_text;
   for (size_t i = 0; i < messages.size(); ++i) {
     EXPECT_EQ(messages[i].key, std::to_string(kMachine));
-    EXPECT_EQ(messages[i].value, file_lines[i] + "\n") << "message " << i;
+    EXPECT_EQ(messages[i].value, file_lines[i]) << "message " << i;
     partitions.insert(messages[i].partition);
-    topic_text += messages[i].value;
+    topic_text += messages[i].value + "\n";
   }
   EXPECT_EQ(partitions.size(), 1u) << "one machine's records belong in one partition";
   ExpectCompleteGraph(topic_text, pipeline.stats().records_out);
@@ -254,7 +254,7 @@ TEST_F(KafkaOutputTest, BrokerDownAndBackLosesAndDuplicatesNothing) {
   ASSERT_TRUE(error.empty()) << error;
   ASSERT_EQ(all.size(), stream.size());
   std::string text;
-  for (const KcatMessage& m : all) text += m.value;
+  for (const KcatMessage& m : all) text += m.value + "\n";
   testing::Capture capture;
   ASSERT_TRUE(capture.Parse(text, &error)) << error;
   // In order, each once: seq counts 0, 1, 2, ...
