@@ -11,8 +11,10 @@ run_packages=(
   g++ libc6-dev
   libbpfcc-dev libbpf-dev            # BCC, libbpf (BTF, btf_dump)
   libzstd-dev libcli11-dev rapidjson-dev libgraphviz-dev
+  librdkafka-dev                     # kafka:// (-o, -w, -r)
 )
 test_packages=(
+  kcat                               # kafka:// tests: an independent consumer
   libgtest-dev libgmock-dev
   python3                            # tools/test_summary.py
   python3-prov graphviz jq zstd      # the tests check outputs with their real consumers
