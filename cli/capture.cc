@@ -515,7 +515,8 @@ int RunCapture(const Options& options) {
     if (now - last_flush >= std::chrono::seconds(1)) {
       pipeline.Flush();
       last_flush = now;
-      uint64_t lost = loss.Check();
+      ReportOutputWarnings(outputs, options.quiet);
+      uint64_t lost = loss.Check() + OutputLost(outputs);
       status_line.Show(pipeline.stats(), lost, BytesWritten(outputs),
                        std::chrono::duration<double>(now - ready));
       if (lost > 0 && options.on_loss == Options::OnLoss::kExit) {
@@ -583,8 +584,9 @@ int RunCapture(const Options& options) {
   stats.records_late = stream.late();
   stats.reorder_peak_held = stream.peak_held();
   if (status.ok()) status = pipeline.status();
-  Status ended = EndOutputs(pipeline, outputs);
+  Status ended = EndOutputs(pipeline, outputs, options.quiet);
   if (status.ok()) status = ended;
+  if (stats.output_lost() > 0 && options.on_loss == Options::OnLoss::kExit) lost_exit = true;
 
   struct rusage usage;
   if (getrusage(RUSAGE_SELF, &usage) == 0)

@@ -121,7 +121,7 @@ bool Filter::KeepRelation(const Relation& rel) {
 }
 
 void HeldNodes::Hold(uint64_t id, uint32_t version, const void* record, size_t size) {
-  Key key{id, version};
+  Key key{capture_, id, version};
   auto old = records_.find(key);
   if (old != records_.end()) {
     bytes_ -= old->second.record.size();
@@ -159,7 +159,7 @@ void HeldNodes::MakeRoom(size_t size) {
 }
 
 bool HeldNodes::Take(uint64_t id, uint32_t version, std::vector<uint8_t>* record) {
-  auto it = records_.find(Key{id, version});
+  auto it = records_.find(Key{capture_, id, version});
   if (it == records_.end()) return false;
   bytes_ -= it->second.record.size();
   record->swap(it->second.record);
@@ -168,7 +168,7 @@ bool HeldNodes::Take(uint64_t id, uint32_t version, std::vector<uint8_t>* record
 }
 
 bool HeldNodes::Holds(uint64_t id, uint32_t version) const {
-  return records_.count(Key{id, version}) > 0;
+  return records_.count(Key{capture_, id, version}) > 0;
 }
 
 }  // namespace provtrace

@@ -71,6 +71,12 @@ class HeldNodes {
   HeldNodes(size_t max_nodes = kMaxNodes, size_t max_bytes = kMaxBytes)
       : max_nodes_(max_nodes), max_bytes_(max_bytes) {}
 
+  // The capture (machine and boot) the next calls are about: records of
+  // several captures may interleave (-r kafka:// merges machines), and a
+  // node id means something only within its capture.
+  void set_capture(uint32_t machine_id, uint32_t boot_id) {
+    capture_ = static_cast<uint64_t>(machine_id) << 32 | boot_id;
+  }
   // A later record of the same node version replaces an earlier one.
   void Hold(uint64_t id, uint32_t version, const void* record, size_t size);
   // Takes the record of (id, version) out; false if none is held.
@@ -84,12 +90,17 @@ class HeldNodes {
 
  private:
   struct Key {
+    uint64_t capture;
     uint64_t id;
     uint32_t version;
-    bool operator==(const Key& o) const { return id == o.id && version == o.version; }
+    bool operator==(const Key& o) const {
+      return capture == o.capture && id == o.id && version == o.version;
+    }
   };
   struct KeyHash {
-    size_t operator()(const Key& k) const { return k.id * 0x9e3779b97f4a7c15ULL ^ k.version; }
+    size_t operator()(const Key& k) const {
+      return (k.id * 0x9e3779b97f4a7c15ULL ^ k.version) + k.capture * 0xff51afd7ed558ccdULL;
+    }
   };
   struct Entry {
     std::vector<uint8_t> record;
@@ -99,6 +110,7 @@ class HeldNodes {
 
   size_t max_nodes_;
   size_t max_bytes_;
+  uint64_t capture_ = 0;
   size_t bytes_ = 0;
   uint64_t serial_ = 0;
   uint64_t dropped_ = 0;

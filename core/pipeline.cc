@@ -11,8 +11,22 @@ void Pipeline::Fail(Status status) {
 }
 
 Status Pipeline::Begin(const CaptureInfo& info) {
+  held_.set_capture(info.machine_id, info.boot_id);
   for (RecordSink* sink : sinks_) {
     Status s = sink->Begin(info);
+    if (!s.ok()) {
+      Fail(s);
+      return s;
+    }
+  }
+  return Status::Ok();
+}
+
+Status Pipeline::OnCaptureInfo(const CaptureInfo& info) {
+  if (!status_.ok()) return status_;
+  held_.set_capture(info.machine_id, info.boot_id);
+  for (RecordSink* sink : sinks_) {
+    Status s = sink->OnCaptureInfo(info);
     if (!s.ok()) {
       Fail(s);
       return s;

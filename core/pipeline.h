@@ -36,6 +36,8 @@ class Pipeline : public RecordHandler {
   uint64_t held_nodes_dropped() const { return held_.dropped(); }
 
   Status Begin(const CaptureInfo& info);
+  // The records that follow are of another capture (RecordSink's hook).
+  Status OnCaptureInfo(const CaptureInfo& info);
   void OnRawRecord(const void* data, size_t size) override;
   void OnLost(const Lost& lost) override;
   Status Flush();

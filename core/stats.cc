@@ -23,6 +23,11 @@ std::string Stats::Summary() const {
       << "records out of order:    " << records_late << "\n"
       << "reorder window peak:     " << reorder_peak_held << " records\n"
       << "bytes written:           " << bytes_written << "\n";
+  for (const auto& [cause, count] : output_lost_by_cause) {
+    std::string label = "lost, " + cause + ":";
+    if (label.size() < 25) label.resize(25, ' ');
+    out << label << count << "\n";
+  }
   if (peak_rss_kib > 0) out << "peak RSS (KiB):          " << peak_rss_kib << "\n";
   return out.str();
 }

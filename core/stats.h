@@ -34,13 +34,22 @@ struct Stats {
   uint64_t reorder_peak_held = 0;
   // Output.
   uint64_t bytes_written = 0;
+  // Records an output took but could not deliver (kafka://), by cause:
+  // "kafka queue full", "kafka refused", "kafka delivery failed", "kafka
+  // not delivered at stop".
+  std::map<std::string, uint64_t> output_lost_by_cause;
   // The process.
   uint64_t peak_rss_kib = 0;
 
   // Records that never reached the output. The BPF count is authoritative:
   // a perf buffer reports the same refusals again as lost events.
   uint64_t lost() const {
-    return bpf_output_failed > lost_reported ? bpf_output_failed : lost_reported;
+    return (bpf_output_failed > lost_reported ? bpf_output_failed : lost_reported) + output_lost();
+  }
+  uint64_t output_lost() const {
+    uint64_t total = 0;
+    for (const auto& [cause, count] : output_lost_by_cause) total += count;
+    return total;
   }
 
   // Multi-line human-readable summary for --stats.

@@ -27,6 +27,11 @@ class KafkaOutput : public RecordSink {
   Status OnNode(const Node& node) override;
   Status OnRelation(const Relation& relation) override;
   Status OnLost(const Lost& lost) override;
+  // Re-published records of another machine go under its key.
+  Status OnCaptureInfo(const CaptureInfo& info) override {
+    producer_->set_key(std::to_string(info.machine_id));
+    return writer_->OnCaptureInfo(info);
+  }
   void OnFilteredNode(const Node& node) override { writer_->OnFilteredNode(node); }
   void OnFilteredRelation(const Relation& relation) override {
     writer_->OnFilteredRelation(relation);

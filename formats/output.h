@@ -69,6 +69,10 @@ class Output : public RecordSink {
   Status OnNode(const Node& node) override;
   Status OnRelation(const Relation& relation) override;
   Status OnLost(const Lost& lost) override;
+  Status OnCaptureInfo(const CaptureInfo& info) override {
+    info_ = info;
+    return writer_->OnCaptureInfo(info);
+  }
   void OnFilteredNode(const Node& node) override { writer_->OnFilteredNode(node); }
   void OnFilteredRelation(const Relation& relation) override {
     writer_->OnFilteredRelation(relation);

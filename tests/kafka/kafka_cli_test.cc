@@ -1,10 +1,10 @@
 // kafka:// end to end: the real provtrace (//cli:provtrace) capturing
-// scripted commands into the mock cluster, and replaying topics. Until
-// provtrace's options have kafka:// (the cli change in the kafka branch's
-// report, tests/kafka/cli_integration.patch), every test here is skipped,
-// saying so.
+// scripted commands into the mock cluster, and replaying topics. A
+// provtrace whose --help has no kafka:// fails every test here.
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <map>
@@ -30,13 +30,10 @@ bool ProvtraceHasKafka() {
   return has;
 }
 
-#define SKIP_WITHOUT_KAFKA_CLI()                                                          \
-  do {                                                                                    \
-    if (!ProvtraceHasKafka()) {                                                           \
-      GTEST_SKIP() << "needs the kafka:// options in //cli:provtrace (its --help has no " \
-                      "kafka://; see tests/kafka/cli_integration.patch)";                 \
-    }                                                                                     \
-    if (!testing::IsRoot()) GTEST_SKIP() << "captures need root";                         \
+#define REQUIRE_KAFKA_CLI()                                                                \
+  do {                                                                                     \
+    ASSERT_TRUE(ProvtraceHasKafka()) << "//cli:provtrace has no kafka:// (not in --help)"; \
+    if (!testing::IsRoot()) GTEST_SKIP() << "captures need root";                          \
   } while (0)
 
 std::string JoinValues(const std::vector<KcatMessage>& messages) {
@@ -68,14 +65,14 @@ const char kScript[] =
 class KafkaCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    SKIP_WITHOUT_KAFKA_CLI();
+    REQUIRE_KAFKA_CLI();
     ASSERT_FALSE(cluster_.bootstraps().empty()) << "the mock cluster did not start";
     dir_ = testing::CanonicalTempDir();
   }
   std::vector<std::string> Script() const {
     return {"/bin/sh", "-c", "D=" + dir_ + "; " + kScript};
   }
-  MockCluster cluster_{3, {"prov:3", "fleet:3", "slow:3"}};
+  MockCluster cluster_{3, {"prov:3", "fleet:3", "slow:3", "times:1"}};
   std::string dir_;
 };
 
@@ -164,6 +161,54 @@ TEST_F(KafkaCliTest, TwoMachinesReplayedAsOneGraph) {
   }
   EXPECT_EQ(ids.size(), elements);
   EXPECT_EQ(elements, capture.records().size());
+}
+
+int64_t NowMs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+// --from-offset and --from-time on the command line choose where -r
+// kafka:// starts: two captures go into a one-partition topic, one after
+// the other, each writing a file of its own name; a replay shows a
+// capture's file when it started early enough to read that capture.
+TEST_F(KafkaCliTest, FromOffsetAndFromTimeChooseTheStart) {
+  auto capture = [&](const std::string& name) {
+    RunResult run = RunProgram({testing::ProvtracePath(), "-q", "-w", cluster_.Url("times"), "--",
+                                "/bin/sh", "-c", "echo x > " + dir_ + "/" + name});
+    EXPECT_EQ(run.exit_code, 0) << run.err;
+  };
+  capture("first");
+  // Message times are milliseconds: a new millisecond on each side of the
+  // time chosen between the captures (an order, not a threshold).
+  int64_t between = NowMs() + 1;
+  while (NowMs() <= between) usleep(1000);
+  capture("second");
+  auto replay = [&](std::vector<std::string> start) {
+    std::vector<std::string> argv = {
+        testing::ProvtracePath(), "-r", cluster_.Url("times"), "-d", "3", "-F", "json"};
+    argv.insert(argv.end(), start.begin(), start.end());
+    RunResult run = RunProgram(argv);
+    EXPECT_EQ(run.exit_code, 0) << run.err;
+    return run.out;
+  };
+  auto names = [&](const std::string& jsonl, const std::string& name) {
+    return jsonl.find("\"path\":\"" + dir_ + "/" + name + "\"") != std::string::npos;
+  };
+  std::string all = replay({});
+  EXPECT_TRUE(names(all, "first"));
+  EXPECT_TRUE(names(all, "second"));
+  std::string beginning = replay({"--from-offset", "beginning"});
+  EXPECT_EQ(beginning, all);
+  std::string later = replay({"--from-time", std::to_string(between)});
+  EXPECT_FALSE(names(later, "first"));
+  EXPECT_TRUE(names(later, "second"));
+  EXPECT_EQ(replay({"--from-offset", "end"}).size(), 0u);  // nothing came since
+  std::string last = replay({"--from-offset", "-1"});      // the last message only
+  EXPECT_FALSE(last.empty());
+  EXPECT_FALSE(names(last, "first"));
+  EXPECT_LT(last.size(), all.size());
 }
 
 // Start-up errors: one line, exit 2.

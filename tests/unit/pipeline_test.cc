@@ -92,6 +92,7 @@ TEST(PipelineTest, CountsThePerfBuffersOwnNotificationsByCpu) {
 class OrderSink : public RecordSink {
  public:
   Status Begin(const CaptureInfo&) override { return Status::Ok(); }
+  Status OnCaptureInfo(const CaptureInfo&) override { return Status::Ok(); }
   Status OnNode(const Node& node) override {
     out.push_back("n" + std::to_string(node.id) + "." + std::to_string(node.version));
     return Status::Ok();
@@ -256,6 +257,33 @@ TEST(PipelineFilterTest, HeldNodesDroppedAreCountedAndShownByStats) {
             std::string::npos)
       << summary;
   EXPECT_NE(summary.find("records written:         3\n"), std::string::npos) << summary;
+}
+
+// -r kafka:// merges captures whose node ids overlap: a node held for one
+// machine goes out only for a relation of that machine.
+TEST(PipelineFilterTest, HeldNodesBelongToTheirCapture) {
+  FilterSpec only_write;
+  ASSERT_TRUE(ParseRelationTypes("write", &only_write.only_relations).ok());
+  Filter filter(only_write);
+  OrderSink sink;
+  Pipeline pipeline({&sink});
+  pipeline.set_filter(&filter);
+  CaptureInfo a, b;
+  a.machine_id = 1;
+  b.machine_id = 2;
+  auto feed = [&](const std::vector<uint8_t>& r) { pipeline.OnRawRecord(r.data(), r.size()); };
+  ASSERT_TRUE(pipeline.Begin(a).ok());
+  feed(testing::TaskRecord(1, 0, 100, 100, "a"));
+  feed(testing::InodeRecord(5, 0, PT_NODE_FILE, 50, 0100644));
+  ASSERT_TRUE(pipeline.OnCaptureInfo(b).ok());
+  // Machine 2 writes from its task 1 to its file 5, neither of which it
+  // described (they came before the capture, or were lost).
+  feed(testing::RelationRecord(PT_REL_WRITE, 14, testing::Ref(1, 0, PT_NODE_TASK),
+                               testing::Ref(5, 0, PT_NODE_FILE)));
+  ASSERT_TRUE(pipeline.OnCaptureInfo(a).ok());
+  feed(testing::RelationRecord(PT_REL_WRITE, 15, testing::Ref(1, 0, PT_NODE_TASK),
+                               testing::Ref(5, 0, PT_NODE_FILE)));
+  EXPECT_EQ(sink.out, (Strings{"write", "n1.0", "n5.0", "write"}));
 }
 
 TEST(StatsTest, LostTakesTheBpfCountWhichPerfReportsAgain) {
