@@ -181,12 +181,14 @@ void Define(CLI::App& app, Options* o, Raw* raw) {
       ->type_name("LEVEL")
       ->expected(0, 1);
   app.add_option("--rotate-size", o->rotate_size,
-                 "Start a new output file when this one reaches SIZE (e.g. 100M)")
+                 "Start a new output file when this one reaches SIZE on disk (e.g. 100M); the "
+                 "full one is renamed with a number before its suffix: l.jsonl -> l.1.jsonl")
       ->type_name("SIZE");
   app.add_option("--rotate-count", raw->rotate_count,
-                 "Keep at most N output files when rotating (FILE, FILE.1, ...)")
+                 "Keep at most N output files when rotating (l.jsonl, l.1.jsonl, ...)")
       ->type_name("N");
-  app.add_flag("--force", o->force, "Overwrite the output file if it exists");
+  app.add_flag("--force", o->force,
+               "Replace an existing output file (or a link under its name) with a new 0600 file");
   app.add_option("-d,--duration", raw->duration, "Stop after SECONDS (" + DurationHelp() + ")")
       ->type_name("SECONDS");
   app.add_flag("-v,--verbose", o->verbose,
@@ -681,8 +683,13 @@ std::string Parser::CheckValues() {
     }
     o.compress = static_cast<int>(level);
   }
-  if (Given("--rotate-size") && !formats::ParseSize(o.rotate_size)) {
-    return "--rotate-size: " + Quote(o.rotate_size) + " is not a size (e.g. 500k, 100M, 2G)";
+  if (Given("--rotate-size")) {
+    std::optional<uint64_t> size = formats::ParseSize(o.rotate_size);
+    // 0 would be read as "never rotate": a size is at least a byte.
+    if (!size || *size == 0) {
+      return "--rotate-size: " + Quote(o.rotate_size) +
+             " is not a size (bytes, at least 1, or with k, M, G: e.g. 500k, 100M, 2G)";
+    }
   }
   if (Given("--rotate-count")) {
     uint64_t count;
@@ -894,6 +901,19 @@ std::string Parser::CheckFiles() {
   if (!o.read_capture.empty() && o.read_capture != "-" && !formats::IsKafkaUrl(o.read_capture) &&
       access(o.read_capture.c_str(), R_OK) != 0) {
     return "-r: cannot read " + Printable(o.read_capture) + ": " + strerror(errno);
+  }
+  // An output file goes in a directory that is there (the file itself is
+  // made when the capture starts: formats/output_file.h).
+  const std::pair<const char*, std::string> outputs[] = {
+      {"-o", o.output_given ? o.output : std::string()}, {"-w", o.write_capture}};
+  for (const auto& [label, path] : outputs) {
+    if (path.empty() || path == "-" || formats::IsKafkaUrl(path)) continue;
+    size_t slash = path.rfind('/');
+    std::string dir = slash == std::string::npos ? "." : path.substr(0, slash + 1);
+    struct stat st;
+    int err = stat(dir.c_str(), &st) != 0 ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+    if (err != 0)
+      return std::string(label) + ": cannot create " + Printable(path) + ": " + strerror(err);
   }
   return "";
 }

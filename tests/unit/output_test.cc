@@ -129,7 +129,7 @@ TEST(ZstdSinkTest, RejectsLevelsOutOfRange) {
   EXPECT_FALSE(NewZstdSink(std::make_unique<SharedSink>(&sink), 99, &zstd).ok());
 }
 
-TEST(FileSinkTest, CreatesPrivateFilesAndRefusesToClobberOrFollowLinks) {
+TEST(FileSinkTest, CreatesPrivateFilesAndNeverClobbersOrFollowsLinks) {
   std::string dir = TempDir();
   std::unique_ptr<ByteSink> sink;
   ASSERT_TRUE(OpenFileSink(dir + "/out", false, false, &sink).ok());
@@ -146,9 +146,13 @@ TEST(FileSinkTest, CreatesPrivateFilesAndRefusesToClobberOrFollowLinks) {
   EXPECT_TRUE(OpenFileSink(dir + "/out", true, false, &sink).ok());
 
   ASSERT_EQ(symlink((dir + "/target").c_str(), (dir + "/link").c_str()), 0);
-  Status link = OpenFileSink(dir + "/link", true, false, &sink);
+  Status link = OpenFileSink(dir + "/link", false, false, &sink);
   EXPECT_FALSE(link.ok());
   EXPECT_NE(link.cause().find("symbolic link"), std::string::npos);
+  // --force replaces the link itself (tests/output_files has the rest).
+  EXPECT_TRUE(OpenFileSink(dir + "/link", true, false, &sink).ok());
+  ASSERT_EQ(lstat((dir + "/link").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISREG(st.st_mode));
   EXPECT_NE(access((dir + "/target").c_str(), F_OK), 0);  // nothing written through it
 }
 
