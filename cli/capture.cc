@@ -1,7 +1,9 @@
 #include "cli/capture.h"
 
+#include <poll.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -34,10 +36,14 @@ namespace provtrace::cli {
 namespace {
 
 std::atomic<int> g_stop_signal{0};
+std::atomic<pid_t> g_command_pid{0};
 
 void OnStopSignal(int sig) {
   if (g_stop_signal.exchange(sig) == SIGINT && sig == SIGINT) {
-    // A second Ctrl-C: the user wants out now, drained or not.
+    // A second Ctrl-C: the user wants out now, drained or not; the command
+    // does not outlive provtrace.
+    pid_t command = g_command_pid.load();
+    if (command > 0) kill(command, SIGKILL);
     _exit(128 + SIGINT);
   }
 }
@@ -137,8 +143,11 @@ class LossWatch {
   uint64_t total_ = 0;
 };
 
-// The once-a-second status line on a terminal's stderr.
-class StatusLine {
+// The once-a-second status line on a terminal's stderr. When standard
+// output is the same terminal, records are written between BeforeRecords
+// (the line is cleared) and AfterRecords (it is drawn again below them),
+// so records and the status never share a line; messages clear it too.
+class StatusLine : public formats::SharedTerminal {
  public:
   explicit StatusLine(bool enabled) : enabled_(enabled) {}
 
@@ -148,11 +157,13 @@ class StatusLine {
     double rate = static_cast<double>(stats.records_received - last_records_);
     last_records_ = stats.records_received;
     long secs = static_cast<long>(elapsed.count());
-    fprintf(stderr, "\r%llu records  %.0f/s  lost %llu  %.1f MB  %02ld:%02ld:%02ld \033[K",
-            static_cast<unsigned long long>(stats.records_received), rate,
-            static_cast<unsigned long long>(lost), bytes / 1048576.0, secs / 3600, secs / 60 % 60,
-            secs % 60);
-    shown_ = true;
+    char line[160];
+    snprintf(line, sizeof(line), "%llu records  %.0f/s  lost %llu  %.1f MB  %02ld:%02ld:%02ld",
+             static_cast<unsigned long long>(stats.records_received), rate,
+             static_cast<unsigned long long>(lost), bytes / 1048576.0, secs / 3600, secs / 60 % 60,
+             secs % 60);
+    text_ = line;
+    Draw();
   }
 
   void Clear() {
@@ -160,11 +171,155 @@ class StatusLine {
     shown_ = false;
   }
 
+  // No more status: the capture is ending.
+  void Finish() {
+    Clear();
+    enabled_ = false;
+  }
+
+  // A line of its own on stderr, "provtrace: " and the text.
+  template <typename... Args>
+  void Say(const char* fmt, Args... args) {
+    Clear();
+    fprintf(stderr, "provtrace: ");
+    fprintf(stderr, fmt, args...);
+    fputc('\n', stderr);
+  }
+
+  void BeforeRecords() override { Clear(); }
+  void AfterRecords() override {
+    if (enabled_ && !text_.empty()) Draw();
+  }
+
  private:
+  void Draw() {
+    fprintf(stderr, "\r%s \033[K", text_.c_str());
+    shown_ = true;
+  }
+
   bool enabled_;
   bool shown_ = false;
+  std::string text_;
   uint64_t last_records_ = 0;
 };
+
+// Whether standard output and standard error are the same terminal.
+bool StdoutIsStderrsTerminal() {
+  struct stat out, err;
+  return isatty(STDOUT_FILENO) && isatty(STDERR_FILENO) && fstat(STDOUT_FILENO, &out) == 0 &&
+         fstat(STDERR_FILENO, &err) == 0 && out.st_rdev == err.st_rdev;
+}
+
+// A pipe or socket on standard output whose reader went away: poll says
+// so at once (POLLERR), where a write would find out only at the next
+// flush, up to a second later, and not at all while nothing is written.
+class ReaderWatch {
+ public:
+  explicit ReaderWatch(bool records_on_stdout) {
+    struct stat st;
+    watching_ = records_on_stdout && fstat(STDOUT_FILENO, &st) == 0 &&
+                (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
+  }
+  bool Gone() const {
+    if (!watching_) return false;
+    struct pollfd fd = {STDOUT_FILENO, 0, 0};
+    return poll(&fd, 1, 0) == 1 && (fd.revents & (POLLERR | POLLHUP)) != 0;
+  }
+
+ private:
+  bool watching_ = false;
+};
+
+// Why the capture loop stopped.
+enum class Stop {
+  kCommandEnded,
+  kSignal,
+  kDuration,
+  kMaxRecords,
+  kLoss,  // --on-loss=exit
+  kReaderGone,
+  kError,
+};
+
+const char* SignalName(int sig) {
+  switch (sig) {
+    case SIGINT:
+      return "SIGINT";
+    case SIGTERM:
+      return "SIGTERM";
+    case SIGHUP:
+      return "SIGHUP";
+    case SIGKILL:
+      return "SIGKILL";
+  }
+  return "a signal";
+}
+
+std::string StopText(Stop stop, int sig, const Options& options) {
+  char text[128];
+  switch (stop) {
+    case Stop::kSignal:
+      snprintf(text, sizeof(text), "stopping on %s", SignalName(sig));
+      return text;
+    case Stop::kDuration:
+      snprintf(text, sizeof(text), "-d %g expired", *options.duration_seconds);
+      return text;
+    case Stop::kMaxRecords:
+      snprintf(text, sizeof(text), "--max-records %llu reached",
+               static_cast<unsigned long long>(options.max_records));
+      return text;
+    case Stop::kLoss:
+      return "records were lost (--on-loss=exit)";
+    case Stop::kReaderGone:
+      return "the reader of standard output went away";
+    case Stop::kError:
+      return "stopping on an error";
+    case Stop::kCommandEnded:
+      break;
+  }
+  return "stopping";
+}
+
+// How long the command has to end after a terminal's Ctrl-C (which reaches
+// it too) before it is sent SIGTERM, and after SIGTERM before SIGKILL.
+constexpr auto kInterruptGrace = std::chrono::milliseconds(500);
+constexpr auto kTerminateGrace = std::chrono::seconds(2);
+
+// provtrace stopped before its command ended: the command, and what it
+// left running, must not go on unobserved. It gets SIGTERM (after a Ctrl-C,
+// a moment to end of its own first), then SIGKILL; the probes stay attached
+// meanwhile, so its end is recorded.
+void EndCommand(HeldCommand& command, Stop stop, int sig, const Options& options,
+                RecordSource* transport, bool transport_ok, StatusLine& status_line) {
+  using Clock = std::chrono::steady_clock;
+  auto wait_until = [&](Clock::time_point deadline) {
+    while (command.AnyAlive() && Clock::now() < deadline) {
+      if (transport_ok) {
+        transport_ok = transport->Poll(50).ok();
+      } else {
+        usleep(50000);
+      }
+    }
+    return !command.AnyAlive();
+  };
+  if (stop == Stop::kSignal && sig == SIGINT && wait_until(Clock::now() + kInterruptGrace)) {
+    return;
+  }
+  if (!command.AnyAlive()) return;
+  int code;
+  std::string how;
+  std::string whom = command.Exited(&code, &how)
+                         ? std::string("the processes it left")
+                         : "the command (pid " + std::to_string(command.pid()) + ")";
+  status_line.Say("%s before the command ended: sending SIGTERM to %s",
+                  StopText(stop, sig, options).c_str(), whom.c_str());
+  command.SignalAll(SIGTERM);
+  if (wait_until(Clock::now() + kTerminateGrace)) return;
+  status_line.Say("the command did not end within %lld s of SIGTERM: sending SIGKILL",
+                  static_cast<long long>(kTerminateGrace.count()));
+  command.SignalAll(SIGKILL);
+  wait_until(Clock::now() + kTerminateGrace);
+}
 
 // Records per reader wakeup: batched (a wakeup costs the traced task more
 // than the record), except in -u mode, where a pipeline wants each record
@@ -219,8 +374,12 @@ int RunCapture(const Options& options) {
   Status status = CheckPrivileges();
   if (!status.ok()) return Report(status);
 
+  const bool records_on_stdout = WritesToStdout(options);
+  StatusLine status_line(!options.quiet && isatty(STDERR_FILENO));
   Outputs outputs;
-  status = OpenOutputs(options, &outputs);
+  bool shared_terminal =
+      !options.quiet && records_on_stdout && options.output == "-" && StdoutIsStderrsTerminal();
+  status = OpenOutputs(options, &outputs, shared_terminal ? &status_line : nullptr);
   if (!status.ok()) return Report(status);
 
   probes::KernelFeatures features = probes::ProbeKernelFeatures(options.btf_path);
@@ -233,7 +392,12 @@ int RunCapture(const Options& options) {
 
   std::optional<HeldCommand> command;
   if (!options.command.empty()) {
-    status = HeldCommand::Spawn(options.command, &command);
+    // Records on standard output (a pipe, a file) must not mix with the
+    // command's own output: that goes to provtrace's standard error, as
+    // strace's does. On a terminal the command keeps it.
+    CommandIo io;
+    io.stdout_to_stderr = records_on_stdout && !isatty(STDOUT_FILENO);
+    status = HeldCommand::Spawn(options.command, io, &command);
     if (!status.ok()) return Report(status);
   }
 
@@ -246,8 +410,7 @@ int RunCapture(const Options& options) {
   // Loaded, not attached: the transport connects to the programs' output
   // first, so nothing they emit is refused for want of a buffer.
   std::unique_ptr<probes::ProbeSession> session;
-  status =
-      probes::ProbeSession::Open(
+  status = probes::ProbeSession::Open(
       SessionOptionsFor(options, choice.backend, features.atomics.ok, command), &session);
   if (!status.ok()) return Report(status);
   const probes::SessionTimings& t = session->timings();
@@ -286,17 +449,21 @@ int RunCapture(const Options& options) {
           t.load_seconds, t.attach_seconds);
   for (const std::string& w : session->warnings()) verbose("warning: %s", w.c_str());
   LossWatch loss(session.get(), &pipeline, &stream, options.ring);
-  StatusLine status_line(!options.quiet && isatty(STDERR_FILENO));
+  ReaderWatch reader(records_on_stdout);
 
   signal(SIGPIPE, SIG_IGN);
   InstallSignalHandlers();
   verbose("ready %.3f s after start",
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-  if (command) command->Release();
+  if (command) {
+    g_command_pid.store(command->pid());
+    command->Release();
+  }
   const auto ready = std::chrono::steady_clock::now();
 
   int exit_code = kExitOk;
-  bool lost_exit = false;
+  Stop stop = Stop::kError;
+  int stop_signal = 0;
   const auto kForever = std::chrono::steady_clock::time_point::max();
   const auto deadline = options.duration_seconds
                             ? std::chrono::steady_clock::now() +
@@ -308,35 +475,90 @@ int RunCapture(const Options& options) {
   auto last_flush = std::chrono::steady_clock::now();
   while (true) {
     status = transport->Poll(poll_ms);
-    if (!status.ok()) break;
-    if (!pipeline.status().ok()) break;
-    if (g_stop_signal.load() != 0) break;
-    if (pipeline.done()) break;
+    if (!status.ok()) {
+      stop = Stop::kError;
+      break;
+    }
+    if (!pipeline.status().ok()) {
+      stop =
+          pipeline.status().code() == StatusCode::kOutputClosed ? Stop::kReaderGone : Stop::kError;
+      break;
+    }
+    if ((stop_signal = g_stop_signal.load()) != 0) {
+      stop = Stop::kSignal;
+      break;
+    }
+    if (pipeline.done()) {
+      stop = Stop::kMaxRecords;
+      break;
+    }
     if (command) {
       int code;
       std::string how;
       if (command->Exited(&code, &how)) {
+        stop = Stop::kCommandEnded;
         exit_code = code;
-        if (code >= 128) fprintf(stderr, "provtrace: command %s\n", how.c_str());
-        verbose("command %s", how.c_str());
+        if (code >= 128 || options.verbose) status_line.Say("command %s", how.c_str());
         break;
       }
     }
     auto now = std::chrono::steady_clock::now();
-    if (now >= deadline) break;
+    if (now >= deadline) {
+      stop = Stop::kDuration;
+      break;
+    }
+    if (reader.Gone()) {
+      stop = Stop::kReaderGone;
+      break;
+    }
     if (options.unbuffered) pipeline.Flush();
     if (now - last_flush >= std::chrono::seconds(1)) {
       pipeline.Flush();
       last_flush = now;
-      uint64_t lost = loss.Check();
+      ReportOutputWarnings(outputs, options.quiet);
+      uint64_t lost = loss.Check() + OutputLost(outputs);
       status_line.Show(pipeline.stats(), lost, BytesWritten(outputs),
                        std::chrono::duration<double>(now - ready));
       if (lost > 0 && options.on_loss == Options::OnLoss::kExit) {
-        lost_exit = true;
+        stop = Stop::kLoss;
         break;
       }
     }
   }
+  // Stopped before the command ended: it is ended too, and provtrace's
+  // status says why it stopped (provtrace(8), EXIT STATUS).
+  if (command && stop != Stop::kCommandEnded) {
+    pipeline.Flush();  // what came so far, before what is said about it
+    EndCommand(*command, stop, stop_signal, options, transport.get(), status.ok(), status_line);
+    int code;
+    std::string how;
+    if (command->Exited(&code, &how)) {
+      // After Ctrl-C, a command that died of the terminal's SIGINT ended
+      // as expected: nothing to say.
+      bool interrupted = stop == Stop::kSignal && stop_signal == SIGINT && code == 128 + SIGINT;
+      if (!interrupted || options.verbose) status_line.Say("command %s", how.c_str());
+    } else {
+      status_line.Say("warning: the command (pid %d) is still running", command->pid());
+    }
+  }
+  g_command_pid.store(0);
+  switch (stop) {
+    case Stop::kCommandEnded:
+      break;
+    case Stop::kSignal:
+      exit_code = command ? 128 + stop_signal : kExitOk;
+      break;
+    case Stop::kDuration:
+    case Stop::kMaxRecords:
+      exit_code = command ? kExitCommandCut : kExitOk;
+      break;
+    case Stop::kLoss:
+    case Stop::kReaderGone:
+    case Stop::kError:
+      exit_code = kExitOk;  // the status or the loss says it
+      break;
+  }
+  bool lost_exit = stop == Stop::kLoss;
   // Stop in this order, so that what was sent is exactly what arrived plus
   // what was counted lost: no program runs any more, then the buffers are
   // read to their end, then the counters.
@@ -346,7 +568,7 @@ int RunCapture(const Options& options) {
   if (status.ok()) status = drained;
   uint64_t lost_total = loss.Finish();
   stream.Flush();
-  status_line.Clear();
+  status_line.Finish();
   if (lost_total > 0 && options.on_loss == Options::OnLoss::kExit) lost_exit = true;
 
   probes::Counters counters{};
@@ -362,8 +584,9 @@ int RunCapture(const Options& options) {
   stats.records_late = stream.late();
   stats.reorder_peak_held = stream.peak_held();
   if (status.ok()) status = pipeline.status();
-  Status ended = EndOutputs(pipeline, outputs);
+  Status ended = EndOutputs(pipeline, outputs, options.quiet);
   if (status.ok()) status = ended;
+  if (stats.output_lost() > 0 && options.on_loss == Options::OnLoss::kExit) lost_exit = true;
 
   struct rusage usage;
   if (getrusage(RUSAGE_SELF, &usage) == 0)

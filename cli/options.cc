@@ -26,6 +26,7 @@
 #include "cli/version.h"
 #include "core/model.h"
 #include "core/record.h"
+#include "formats/kafka_url.h"
 #include "formats/output.h"
 #include "formats/zstd_sink.h"
 
@@ -43,7 +44,8 @@ constexpr size_t kMaxLine = 512;   // an error line at most
 struct Raw {
   std::string format, compress, rotate_count, duration, backend, buffer_pages, shell_command;
   std::string node_filter, relation_filter, only, max_records, on_loss, transport;
-  std::vector<std::string> pids, track;
+  std::vector<std::string> pids, track, kafka_properties;
+  std::string from_offset, from_time;
   std::vector<std::string> command;  // for --help only: SplitArguments takes the command
 };
 
@@ -67,6 +69,9 @@ std::string Printable(const std::string& text) {
   }
   return out;
 }
+
+// A Status's text as an option error: one printable line.
+std::string OneLineStatus(const Status& status) { return Printable(status.ToString()); }
 
 // A value as a message repeats it: quoted, printable, cut when long.
 std::string Quote(const std::string& value) {
@@ -136,20 +141,38 @@ std::string BufferPagesHelp() {
 
 void Define(CLI::App& app, Options* o, Raw* raw) {
   app.add_option("-o,--output", o->output,
-                 "Write records to FILE (created 0600; '-' is standard output); a name ending "
-                 ".jsonl, .json, .txt, .prov.json, .spade.json, .dot or .gv (also with .zst) "
-                 "sets the format unless -F does")
+                 "Write records to FILE (created 0600; '-' is standard output), or to a Kafka "
+                 "topic, kafka://BROKER[:PORT][,BROKER...]/TOPIC (JSON Lines unless -F); a name "
+                 "ending .jsonl, .json, .txt, .prov.json, .spade.json, .dot or .gv (also with "
+                 ".zst) sets the format unless -F does")
       ->type_name("FILE");
   app.add_option("-F,--format", raw->format,
                  "Output format: " + Join(formats::FormatNames()) +
                      " (default: from the -o name, else text on a terminal and json otherwise)")
       ->type_name("FORMAT");
   app.add_option("-w,--write", o->write_capture,
-                 "Write a raw capture to FILE (replay it with -r); alone, no other output")
+                 "Write a raw capture to FILE or kafka://BROKERS/TOPIC (replay it with -r); "
+                 "alone, no other output")
       ->type_name("FILE");
   app.add_option("-r,--read", o->read_capture,
-                 "Read a raw capture instead of the kernel ('-' is standard input)")
+                 "Read a raw capture instead of the kernel ('-' is standard input), or a topic "
+                 "of them, kafka://BROKERS/TOPIC (all its machines; followed until Ctrl-C or -d)")
       ->type_name("FILE");
+  app.add_option("-X,--kafka-property", raw->kafka_properties,
+                 "Pass a property to librdkafka for kafka:// (repeatable), e.g. "
+                 "security.protocol=SASL_SSL, acks=all, linger.ms=50")
+      ->type_name("KEY=VALUE")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_option("--from-offset", raw->from_offset,
+                 "With -r kafka://: start every partition at OFFSET: beginning (default), end, N, "
+                 "or -N (its last N messages)")
+      ->type_name("OFFSET");
+  app.add_option("--from-time", raw->from_time,
+                 "With -r kafka://: start at the messages of TIME and later (milliseconds since "
+                 "the epoch, or UTC as 2024-05-01T12:00:00Z)")
+      ->type_name("TIME");
   app.add_option("-z,--compress", raw->compress,
                  "Compress output with zstd at LEVEL, 1 to " + std::to_string(kMaxZstdLevel) +
                      " (default " + std::to_string(formats::kDefaultZstdLevel) +
@@ -158,12 +181,14 @@ void Define(CLI::App& app, Options* o, Raw* raw) {
       ->type_name("LEVEL")
       ->expected(0, 1);
   app.add_option("--rotate-size", o->rotate_size,
-                 "Start a new output file when this one reaches SIZE (e.g. 100M)")
+                 "Start a new output file when this one reaches SIZE on disk (e.g. 100M); the "
+                 "full one is renamed with a number before its suffix: l.jsonl -> l.1.jsonl")
       ->type_name("SIZE");
   app.add_option("--rotate-count", raw->rotate_count,
-                 "Keep at most N output files when rotating (FILE, FILE.1, ...)")
+                 "Keep at most N output files when rotating (l.jsonl, l.1.jsonl, ...)")
       ->type_name("N");
-  app.add_flag("--force", o->force, "Overwrite the output file if it exists");
+  app.add_flag("--force", o->force,
+               "Replace an existing output file (or a link under its name) with a new 0600 file");
   app.add_option("-d,--duration", raw->duration, "Stop after SECONDS (" + DurationHelp() + ")")
       ->type_name("SECONDS");
   app.add_flag("-v,--verbose", o->verbose,
@@ -616,13 +641,36 @@ std::string Parser::CheckValues() {
     return "'' is not a command name (the command starts at the first argument after the "
            "options)";
   }
+  for (const std::string& property : raw_.kafka_properties) {
+    Status s = formats::ParseKafkaProperty(property, &o.kafka_properties);
+    if (!s.ok()) return OneLineStatus(s);
+  }
+  for (const std::string* url : {&o.output, &o.write_capture, &o.read_capture}) {
+    formats::KafkaUrl parsed;
+    if (formats::IsKafkaUrl(*url)) {
+      Status s = formats::ParseKafkaUrl(*url, &parsed);
+      if (!s.ok()) return OneLineStatus(s);
+    }
+  }
+  if (Given("--from-offset")) {
+    formats::KafkaStart start;
+    Status s = formats::ParseKafkaFromOffset(raw_.from_offset, &start);
+    if (!s.ok()) return OneLineStatus(s);
+    o.from_offset = raw_.from_offset;
+  }
+  if (Given("--from-time")) {
+    formats::KafkaStart start;
+    Status s = formats::ParseKafkaFromTime(raw_.from_time, &start);
+    if (!s.ok()) return OneLineStatus(s);
+    o.from_time = raw_.from_time;
+  }
   if (Given("--format")) {
     if (!IsOneOf(raw_.format, formats::FormatNames())) {
       return "-F: " + Quote(raw_.format) +
              " is not a format (one of: " + Join(formats::FormatNames()) + ")";
     }
     o.format = raw_.format;
-  } else if (o.output_given) {
+  } else if (o.output_given && !formats::IsKafkaUrl(o.output)) {
     o.format = FormatForName(o.output);
   }
   if (Given("--compress")) {
@@ -635,8 +683,13 @@ std::string Parser::CheckValues() {
     }
     o.compress = static_cast<int>(level);
   }
-  if (Given("--rotate-size") && !formats::ParseSize(o.rotate_size)) {
-    return "--rotate-size: " + Quote(o.rotate_size) + " is not a size (e.g. 500k, 100M, 2G)";
+  if (Given("--rotate-size")) {
+    std::optional<uint64_t> size = formats::ParseSize(o.rotate_size);
+    // 0 would be read as "never rotate": a size is at least a byte.
+    if (!size || *size == 0) {
+      return "--rotate-size: " + Quote(o.rotate_size) +
+             " is not a size (bytes, at least 1, or with k, M, G: e.g. 500k, 100M, 2G)";
+    }
   }
   if (Given("--rotate-count")) {
     uint64_t count;
@@ -771,12 +824,34 @@ std::string Parser::CheckCombinations() const {
     return "--rotate-size needs an output file (-o FILE or -w FILE)";
   }
   if (o.rotate_count > 0 && o.rotate_size.empty()) return "--rotate-count needs --rotate-size";
+  bool kafka_out = formats::IsKafkaUrl(o.output) && o.output_given;
+  bool kafka_write = formats::IsKafkaUrl(o.write_capture);
+  bool kafka_read = formats::IsKafkaUrl(o.read_capture);
+  if (!o.kafka_properties.empty() && !kafka_out && !kafka_write && !kafka_read) {
+    return "-X sets librdkafka properties: it needs a kafka:// URL (-o, -w or -r)";
+  }
+  if ((o.from_offset || o.from_time) && !kafka_read) {
+    return std::string(o.from_offset ? "--from-offset" : "--from-time") +
+           " needs -r kafka://BROKERS/TOPIC";
+  }
+  if (o.from_offset && o.from_time) return "--from-offset and --from-time: give one";
+  // -z and --rotate-size apply to files (and standard output), not topics.
+  bool plain_formatted =
+      (o.write_capture.empty() || o.output_given || o.format.has_value()) && !kafka_out;
+  bool plain_raw = !o.write_capture.empty() && !kafka_write;
+  if (o.compress && !plain_formatted && !plain_raw) {
+    return "-z: kafka:// outputs are compressed by librdkafka (zstd; -X compression.type=...)";
+  }
+  if (!o.rotate_size.empty() && !(plain_formatted && o.output_given) && !plain_raw) {
+    return "--rotate-size needs an output file (-o FILE or -w FILE; a topic keeps its own "
+           "size)";
+  }
   if (!o.read_capture.empty()) {
     if (has_command) return "-r replays a capture; it takes no command";
     const struct {
       const char* label;
       bool given;
-    } kLiveOnly[] = {{"-d", o.duration_seconds.has_value()},
+    } kLiveOnly[] = {{"-d", o.duration_seconds.has_value() && !kafka_read},
                      {"-p", !o.pids.empty()},
                      {"--cgroup", !o.cgroup.empty()},
                      {"--backend", o.backend.has_value()},
@@ -823,9 +898,22 @@ std::string Parser::CheckFiles() {
     std::string why = BtfProblem(o.btf_path, &missing);
     if (!why.empty() && !missing) return "--btf: " + Printable(o.btf_path) + " " + why;
   }
-  if (!o.read_capture.empty() && o.read_capture != "-" &&
+  if (!o.read_capture.empty() && o.read_capture != "-" && !formats::IsKafkaUrl(o.read_capture) &&
       access(o.read_capture.c_str(), R_OK) != 0) {
     return "-r: cannot read " + Printable(o.read_capture) + ": " + strerror(errno);
+  }
+  // An output file goes in a directory that is there (the file itself is
+  // made when the capture starts: formats/output_file.h).
+  const std::pair<const char*, std::string> outputs[] = {
+      {"-o", o.output_given ? o.output : std::string()}, {"-w", o.write_capture}};
+  for (const auto& [label, path] : outputs) {
+    if (path.empty() || path == "-" || formats::IsKafkaUrl(path)) continue;
+    size_t slash = path.rfind('/');
+    std::string dir = slash == std::string::npos ? "." : path.substr(0, slash + 1);
+    struct stat st;
+    int err = stat(dir.c_str(), &st) != 0 ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+    if (err != 0)
+      return std::string(label) + ": cannot create " + Printable(path) + ": " + strerror(err);
   }
   return "";
 }

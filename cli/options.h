@@ -9,6 +9,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/filter.h"
@@ -37,10 +38,15 @@ struct Options {
   // .prov.json, .spade.json, .dot, .gv; each also with .zst); nullopt: text
   // on a terminal, else json.
   std::optional<std::string> format;
-  std::string write_capture;    // -w FILE: raw capture ("" = none)
-  std::string read_capture;     // -r FILE: replay instead of capturing
-  std::optional<int> compress;  // -z[LEVEL]; -z alone: formats::kDefaultZstdLevel
-  std::string rotate_size;      // --rotate-size SIZE, as given
+  std::string write_capture;  // -w FILE: raw capture ("" = none)
+  std::string read_capture;   // -r FILE: replay instead of capturing (or kafka://...)
+  // kafka:// in -o, -w, -r: librdkafka's properties (-X KEY=VALUE, in
+  // order), and where -r kafka:// starts (nullopt: the beginning).
+  std::vector<std::pair<std::string, std::string>> kafka_properties;
+  std::optional<std::string> from_offset;  // --from-offset, checked
+  std::optional<std::string> from_time;    // --from-time, checked
+  std::optional<int> compress;             // -z[LEVEL]; -z alone: formats::kDefaultZstdLevel
+  std::string rotate_size;                 // --rotate-size SIZE, as given
   int rotate_count = 0;
   bool force = false;
   std::optional<double> duration_seconds;  // in (0, kMaxDurationSeconds]

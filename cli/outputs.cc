@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -41,7 +42,7 @@ formats::TextOptions TextOptionsFor(const Options& options) {
   for (RelationType type : options.filter.only_relations) {
     if (formats::TextFolds(type)) text.fold = false;
   }
-  if (options.output != "-" || !isatty(STDOUT_FILENO)) return text;
+  if (options.output != "-" || !isatty(STDOUT_FILENO)) return text;  // kafka:// too
   const char* columns = getenv("COLUMNS");
   int width = columns != nullptr ? atoi(columns) : 0;
   struct winsize size;
@@ -54,12 +55,19 @@ formats::TextOptions TextOptionsFor(const Options& options) {
   return text;
 }
 
+bool Formatted(const Options& options) {
+  return options.write_capture.empty() || options.output_given || options.format;
+}
+
 }  // namespace
 
-Status OpenOutputs(const Options& options, Outputs* outputs) {
+bool WritesToStdout(const Options& options) {
+  return (Formatted(options) && options.output == "-") || options.write_capture == "-";
+}
+
+Status OpenOutputs(const Options& options, Outputs* outputs, formats::SharedTerminal* terminal) {
   uint64_t rotate = options.rotate_size.empty() ? 0 : *formats::ParseSize(options.rotate_size);
-  bool formatted = options.write_capture.empty() || options.output_given || options.format;
-  if (formatted) {
+  if (Formatted(options)) {
     formats::OutputSpec spec;
     spec.path = options.output;
     spec.force = options.force;
@@ -70,23 +78,38 @@ Status OpenOutputs(const Options& options, Outputs* outputs) {
       bool terminal = options.output == "-" && isatty(STDOUT_FILENO);
       spec.format = terminal ? formats::Format::kText : formats::Format::kJson;
     }
-    if (options.compress || EndsWith(options.output, ".zst")) {
-      spec.zstd_level = options.compress.value_or(formats::kDefaultZstdLevel);
-    }
     spec.text = TextOptionsFor(options);
-    if (options.output_given) {
-      spec.rotate_size = rotate;
-      spec.rotate_count = options.rotate_count;
+    if (formats::IsKafkaUrl(options.output)) {
+      std::unique_ptr<formats::KafkaOutput> out;
+      PT_RETURN_IF_ERROR(
+          formats::OpenKafkaOutput(options.output, options.kafka_properties, spec, {}, &out));
+      outputs->kafka.push_back(std::move(out));
+    } else {
+      if (options.compress || EndsWith(options.output, ".zst")) {
+        spec.zstd_level = options.compress.value_or(formats::kDefaultZstdLevel);
+      }
+      spec.terminal = terminal;
+      if (options.output_given) {
+        spec.rotate_size = rotate;
+        spec.rotate_count = options.rotate_count;
+      }
+      std::unique_ptr<formats::Output> out;
+      PT_RETURN_IF_ERROR(formats::Output::Open(spec, &out));
+      outputs->files.push_back(std::move(out));
     }
-    std::unique_ptr<formats::Output> out;
-    PT_RETURN_IF_ERROR(formats::Output::Open(spec, &out));
-    outputs->push_back(std::move(out));
   }
   if (!options.write_capture.empty()) {
     formats::OutputSpec spec;
     spec.format = formats::Format::kRaw;
     spec.path = options.write_capture;
     spec.force = options.force;
+    if (formats::IsKafkaUrl(options.write_capture)) {
+      std::unique_ptr<formats::KafkaOutput> out;
+      PT_RETURN_IF_ERROR(formats::OpenKafkaOutput(options.write_capture, options.kafka_properties,
+                                                  spec, {}, &out));
+      outputs->kafka.push_back(std::move(out));
+      return Status::Ok();
+    }
     if (options.compress || EndsWith(options.write_capture, ".zst")) {
       spec.zstd_level = options.compress.value_or(formats::kDefaultZstdLevel);
     }
@@ -94,26 +117,62 @@ Status OpenOutputs(const Options& options, Outputs* outputs) {
     spec.rotate_count = options.rotate_count;
     std::unique_ptr<formats::Output> out;
     PT_RETURN_IF_ERROR(formats::Output::Open(spec, &out));
-    outputs->push_back(std::move(out));
+    outputs->files.push_back(std::move(out));
   }
   return Status::Ok();
 }
 
 std::vector<RecordSink*> SinksOf(const Outputs& outputs) {
   std::vector<RecordSink*> sinks;
-  for (const auto& o : outputs) sinks.push_back(o.get());
+  for (const auto& o : outputs.files) sinks.push_back(o.get());
+  for (const auto& o : outputs.kafka) sinks.push_back(o.get());
   return sinks;
 }
 
 uint64_t BytesWritten(const Outputs& outputs) {
   uint64_t bytes = 0;
-  for (const auto& o : outputs) bytes += o->bytes_written();
+  for (const auto& o : outputs.files) bytes += o->bytes_written();
+  for (const auto& o : outputs.kafka) bytes += o->bytes_written();
   return bytes;
 }
 
-Status EndOutputs(Pipeline& pipeline, Outputs& outputs) {
+uint64_t OutputLost(const Outputs& outputs) {
+  uint64_t lost = 0;
+  for (const auto& o : outputs.kafka) lost += o->delivery().lost();
+  return lost;
+}
+
+void ReportOutputWarnings(Outputs& outputs, bool quiet) {
+  for (const auto& o : outputs.kafka) {
+    for (const std::string& w : o->TakeWarnings()) {
+      if (!quiet) fprintf(stderr, "provtrace: warning: %s\n", w.c_str());
+    }
+  }
+}
+
+Status EndOutputs(Pipeline& pipeline, Outputs& outputs, bool quiet) {
   Status status = pipeline.End();
-  pipeline.stats().bytes_written = BytesWritten(outputs);
+  Stats& stats = pipeline.stats();
+  stats.bytes_written = BytesWritten(outputs);
+  ReportOutputWarnings(outputs, quiet);
+  for (const auto& o : outputs.kafka) {
+    const formats::KafkaDeliveryStats& d = o->delivery();
+    stats.output_lost_by_cause["kafka queue full"] += d.records_queue_full;
+    stats.output_lost_by_cause["kafka refused"] += d.records_refused;
+    stats.output_lost_by_cause["kafka delivery failed"] += d.records_failed;
+    stats.output_lost_by_cause["kafka not delivered at stop"] += d.records_unflushed;
+    if (d.lost() > 0 && !quiet) {
+      fprintf(stderr,
+              "provtrace: warning: %s: %llu of %llu records not delivered (queue full %llu, "
+              "refused %llu, delivery failed %llu, not delivered at stop %llu)\n",
+              o->url().ToString().c_str(), static_cast<unsigned long long>(d.lost()),
+              static_cast<unsigned long long>(d.records_sent),
+              static_cast<unsigned long long>(d.records_queue_full),
+              static_cast<unsigned long long>(d.records_refused),
+              static_cast<unsigned long long>(d.records_failed),
+              static_cast<unsigned long long>(d.records_unflushed));
+    }
+  }
   return status;
 }
 

@@ -13,6 +13,9 @@ constexpr int kExitOk = 0;
 constexpr int kExitRuntime = 1;
 constexpr int kExitUsage = 2;
 constexpr int kExitLoss = 3;  // --on-loss=exit
+// With a command: -d or --max-records ended the capture before the command
+// ended (and provtrace ended it), as timeout(1) says a time limit did.
+constexpr int kExitCommandCut = 124;
 
 inline int ExitCodeFor(const Status& status) {
   switch (status.code()) {

@@ -1,5 +1,6 @@
 #include "core/filter.h"
 
+#include <cstring>
 #include <sstream>
 
 namespace provtrace {
@@ -117,6 +118,57 @@ bool Filter::KeepRelation(const Relation& rel) {
     if (from && spec_.propagate) tracked_.insert(rel.to.id);
   }
   return true;
+}
+
+void HeldNodes::Hold(uint64_t id, uint32_t version, const void* record, size_t size) {
+  Key key{capture_, id, version};
+  auto old = records_.find(key);
+  if (old != records_.end()) {
+    bytes_ -= old->second.record.size();
+    records_.erase(old);
+  }
+  MakeRoom(size);
+  Entry& entry = records_[key];
+  entry.record.assign(static_cast<const uint8_t*>(record),
+                      static_cast<const uint8_t*>(record) + size);
+  entry.serial = ++serial_;
+  bytes_ += size;
+  order_.emplace_back(key, entry.serial);
+}
+
+void HeldNodes::MakeRoom(size_t size) {
+  while (!order_.empty() && (records_.size() >= max_nodes_ || bytes_ + size > max_bytes_)) {
+    auto [key, serial] = order_.front();
+    order_.pop_front();
+    auto it = records_.find(key);
+    if (it == records_.end() || it->second.serial != serial) continue;  // taken or replaced
+    bytes_ -= it->second.record.size();
+    records_.erase(it);
+    ++dropped_;
+  }
+  // Taken entries leave their place in order_ behind; keep it from growing
+  // without bound when nothing is ever dropped.
+  if (order_.size() > 2 * records_.size() + 1024) {
+    std::deque<std::pair<Key, uint64_t>> live;
+    for (const auto& [key, serial] : order_) {
+      auto it = records_.find(key);
+      if (it != records_.end() && it->second.serial == serial) live.emplace_back(key, serial);
+    }
+    order_.swap(live);
+  }
+}
+
+bool HeldNodes::Take(uint64_t id, uint32_t version, std::vector<uint8_t>* record) {
+  auto it = records_.find(Key{capture_, id, version});
+  if (it == records_.end()) return false;
+  bytes_ -= it->second.record.size();
+  record->swap(it->second.record);
+  records_.erase(it);
+  return true;
+}
+
+bool HeldNodes::Holds(uint64_t id, uint32_t version) const {
+  return records_.count(Key{capture_, id, version}) > 0;
 }
 
 }  // namespace provtrace

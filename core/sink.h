@@ -3,6 +3,7 @@
 #ifndef PROVTRACE_CORE_SINK_H_
 #define PROVTRACE_CORE_SINK_H_
 
+#include <string>
 #include <string_view>
 
 #include "core/model.h"
@@ -21,8 +22,27 @@ class RecordSink {
   virtual Status OnNode(const Node& node) = 0;
   virtual Status OnRelation(const Relation& relation) = 0;
   virtual Status OnLost(const Lost& lost) = 0;
+  // The records that follow belong to another capture (-r kafka:// merges
+  // the captures of many machines): a writer stamps its identity on them.
+  // A writer that holds one capture only (the raw capture file) refuses.
+  virtual Status OnCaptureInfo(const CaptureInfo& info) {
+    return Unsupported(
+        "this output holds the records of one capture, and the input has "
+        "several (machine " +
+            std::to_string(info.machine_id) + " boot " + std::to_string(info.boot_id) +
+            " is another)",
+        "write a format (-o, -F) to merge many machines' records");
+  }
   // Records the user's filters left out: writers that keep context (the
   // names of files, for labels) may learn from them; nothing is written.
+  //
+  // With a filter, every node but the machine's comes here first, as it
+  // arrives, whether the filter keeps it or not: a kept node is held back
+  // (core/filter.h, HeldNodes) and reaches OnNode only later, just before
+  // the first kept relation that names it, and may never reach it (no kept
+  // relation names it, or it was dropped to bound memory). So a sink learns
+  // every node's context in stream order, even of nodes it never writes,
+  // and may see a node here and then again in OnNode.
   virtual void OnFilteredNode(const Node& node) {}
   virtual void OnFilteredRelation(const Relation& relation) {}
   // Pushes buffered output through (called periodically for live use).

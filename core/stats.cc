@@ -11,6 +11,8 @@ std::string Stats::Summary() const {
       << "  relations:             " << relations << "\n"
       << "  undecodable:           " << records_bad << "\n"
       << "  filtered out:          " << records_filtered << "\n"
+      << "  held nodes dropped:    " << held_nodes_dropped << "\n"
+      << "records written:         " << records_out << "\n"
       << "records emitted (BPF):   " << bpf_emitted << "\n"
       << "lost, output refused:    " << bpf_output_failed << " (BPF count)\n"
       << "lost, in the stream:     " << lost_reported << "\n"
@@ -21,6 +23,11 @@ std::string Stats::Summary() const {
       << "records out of order:    " << records_late << "\n"
       << "reorder window peak:     " << reorder_peak_held << " records\n"
       << "bytes written:           " << bytes_written << "\n";
+  for (const auto& [cause, count] : output_lost_by_cause) {
+    std::string label = "lost, " + cause + ":";
+    if (label.size() < 25) label.resize(25, ' ');
+    out << label << count << "\n";
+  }
   if (peak_rss_kib > 0) out << "peak RSS (KiB):          " << peak_rss_kib << "\n";
   return out.str();
 }

@@ -18,7 +18,11 @@ struct Stats {
   uint64_t lost_perf_notified = 0;  // of those, the perf buffers' own notifications
   std::map<int, uint64_t> lost_perf_notified_by_cpu;
   uint64_t records_filtered = 0;  // dropped by the user's filters (not lost)
-  uint64_t records_out = 0;       // nodes and relations that went out
+  // Of those, nodes a filter held until a kept relation would name them,
+  // dropped to bound the memory held (core/filter.h, HeldNodes): a kept
+  // relation that names one later names a node the output does not have.
+  uint64_t held_nodes_dropped = 0;
+  uint64_t records_out = 0;  // nodes and relations that went out (written)
   // BPF side (filled in from the kernel's per-CPU counters).
   uint64_t bpf_emitted = 0;
   uint64_t bpf_output_failed = 0;  // records the kernel could not hand over
@@ -30,13 +34,22 @@ struct Stats {
   uint64_t reorder_peak_held = 0;
   // Output.
   uint64_t bytes_written = 0;
+  // Records an output took but could not deliver (kafka://), by cause:
+  // "kafka queue full", "kafka refused", "kafka delivery failed", "kafka
+  // not delivered at stop".
+  std::map<std::string, uint64_t> output_lost_by_cause;
   // The process.
   uint64_t peak_rss_kib = 0;
 
   // Records that never reached the output. The BPF count is authoritative:
   // a perf buffer reports the same refusals again as lost events.
   uint64_t lost() const {
-    return bpf_output_failed > lost_reported ? bpf_output_failed : lost_reported;
+    return (bpf_output_failed > lost_reported ? bpf_output_failed : lost_reported) + output_lost();
+  }
+  uint64_t output_lost() const {
+    uint64_t total = 0;
+    for (const auto& [cause, count] : output_lost_by_cause) total += count;
+    return total;
   }
 
   // Multi-line human-readable summary for --stats.

@@ -7,6 +7,8 @@
 
 #include <cstring>
 
+#include "formats/output_file.h"
+
 namespace provtrace::formats {
 namespace {
 
@@ -111,26 +113,8 @@ std::unique_ptr<ByteSink> StdoutSink(bool unbuffered) {
 
 Status OpenFileSink(const std::string& path, bool force, bool unbuffered,
                     std::unique_ptr<ByteSink>* sink) {
-  int flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (force ? O_TRUNC : O_EXCL);
-  int fd = open(path.c_str(), flags, 0600);
-  struct stat st;
-  if (fd < 0 && errno == EEXIST && lstat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) &&
-      !S_ISLNK(st.st_mode) && !S_ISDIR(st.st_mode)) {
-    // A device or a FIFO (-o /dev/null, a named pipe): nothing to clobber.
-    fd = open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
-  }
-  if (fd < 0) {
-    int err = errno;
-    if (err == EEXIST) {
-      return IoError("output file " + path + " exists",
-                     "remove it or pass --force to overwrite it");
-    }
-    if (err == ELOOP) {
-      return IoError("output file " + path + " is a symbolic link",
-                     "provtrace does not write through symlinks");
-    }
-    return IoError("cannot create " + path + ": " + strerror(err));
-  }
+  int fd = -1;
+  PT_RETURN_IF_ERROR(OpenOutputFile(path, force, &fd));
   *sink = std::make_unique<FdSink>(fd, path, true, unbuffered);
   return Status::Ok();
 }

@@ -66,8 +66,9 @@ class FdSink : public ByteSink {
 
 std::unique_ptr<ByteSink> StdoutSink(bool unbuffered);
 
-// Creates `path` with mode 0600. Refuses to follow a symlink, and to replace
-// an existing file unless `force`.
+// A file sink over a new file `path`, mode 0600, as OpenOutputFile makes it
+// (formats/output_file.h): never through a symlink; an existing file or
+// link is an error, unless `force`, which replaces it with a new file.
 Status OpenFileSink(const std::string& path, bool force, bool unbuffered,
                     std::unique_ptr<ByteSink>* sink);
 

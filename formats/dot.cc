@@ -58,7 +58,20 @@ class DotWriter : public RecordSink {
   }
   ~DotWriter() override { agclose(graph_); }
 
-  Status Begin(const CaptureInfo&) override { return Status::Ok(); }
+  Status Begin(const CaptureInfo& info) override {
+    first_ = info;
+    return Status::Ok();
+  }
+
+  // Nodes of another capture (another machine or boot) than the first are
+  // keyed with its identity, so that equal ids stay distinct nodes.
+  Status OnCaptureInfo(const CaptureInfo& info) override {
+    prefix_.clear();
+    if (info.machine_id != first_.machine_id || info.boot_id != first_.boot_id) {
+      prefix_ = std::to_string(info.machine_id) + "." + std::to_string(info.boot_id) + ".";
+    }
+    return Status::Ok();
+  }
 
   Status OnNode(const Node& node) override {
     labels_.OnNode(node);
@@ -132,7 +145,7 @@ class DotWriter : public RecordSink {
 
  private:
   Agnode_t* NodeFor(uint64_t id, uint32_t version) {
-    std::string key = Key(id, version);
+    std::string key = prefix_ + Key(id, version);
     return agnode(graph_, &key[0], 1);
   }
 
@@ -146,6 +159,8 @@ class DotWriter : public RecordSink {
   Agraph_t* graph_;
   NodeLabels labels_;
   uint64_t lost_ = 0;
+  CaptureInfo first_;
+  std::string prefix_;
 };
 
 }  // namespace

@@ -20,6 +20,11 @@ class JsonLinesWriter : public RecordSink {
  public:
   explicit JsonLinesWriter(ByteSink* out) : out_(out), writer_(buffer_) {}
 
+  Status OnCaptureInfo(const CaptureInfo& info) override {
+    info_ = info;
+    return Status::Ok();
+  }
+
   Status Begin(const CaptureInfo& info) override {
     info_ = info;
     return Status::Ok();

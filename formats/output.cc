@@ -31,6 +31,72 @@ constexpr FormatEntry kFormats[] = {
     {Format::kRaw, "raw"},
 };
 
+// Standard output on a terminal it shares with a status line: records are
+// buffered here and written between the terminal's BeforeRecords and
+// AfterRecords, whole lines at a time, through an unbuffered inner sink.
+class SharedTerminalSink : public ByteSink {
+ public:
+  SharedTerminalSink(std::unique_ptr<ByteSink> inner, SharedTerminal* terminal, bool unbuffered)
+      : inner_(std::move(inner)), terminal_(terminal), unbuffered_(unbuffered) {}
+  ~SharedTerminalSink() override { Close(); }
+
+  Status Write(std::string_view bytes) override {
+    buffer_.append(bytes.data(), bytes.size());
+    if (unbuffered_ || buffer_.size() >= kBufferSize) return WriteOut();
+    return Status::Ok();
+  }
+  Status Flush() override {
+    PT_RETURN_IF_ERROR(WriteOut());
+    return inner_->Flush();
+  }
+  Status Close() override {
+    if (closed_) return Status::Ok();
+    closed_ = true;
+    Status s = WriteOut();
+    Status c = inner_->Close();
+    return s.ok() ? c : s;
+  }
+  uint64_t bytes_written() const override { return inner_->bytes_written() + buffer_.size(); }
+
+ private:
+  static constexpr size_t kBufferSize = 64 * 1024;
+
+  Status WriteOut() {
+    if (buffer_.empty()) return Status::Ok();
+    terminal_->BeforeRecords();
+    Status s = inner_->Write(buffer_);
+    buffer_.clear();
+    terminal_->AfterRecords();
+    return s;
+  }
+
+  std::unique_ptr<ByteSink> inner_;
+  SharedTerminal* terminal_;
+  bool unbuffered_;
+  bool closed_ = false;
+  std::string buffer_;
+};
+
+// The part of a file name that says what it holds: ".zst" and the
+// format's extension before it (".prov.json" and ".spade.json" are one).
+size_t SuffixStart(const std::string& path) {
+  size_t base = path.rfind('/');
+  base = base == std::string::npos ? 0 : base + 1;
+  auto ends_with = [&](size_t end, const char* suffix) {
+    size_t n = strlen(suffix);
+    return end >= base + n + 1 && path.compare(end - n, n, suffix) == 0;
+  };
+  size_t end = path.size();
+  if (ends_with(end, ".zst")) end -= 4;
+  for (const char* two : {".prov.json", ".spade.json"}) {
+    if (ends_with(end, two)) return end - strlen(two);
+  }
+  size_t dot = path.rfind('.', end == 0 ? 0 : end - 1);
+  // No extension (or a leading dot, as in ".hidden"): the number goes last.
+  if (dot == std::string::npos || dot <= base || dot >= end) return end;
+  return dot;
+}
+
 std::unique_ptr<RecordSink> NewWriter(const OutputSpec& spec, ByteSink* out) {
   switch (spec.format) {
     case Format::kJson:
@@ -97,6 +163,11 @@ std::optional<uint64_t> ParseSize(std::string_view text) {
   return value * scale;
 }
 
+std::string RotatedName(const std::string& path, int n) {
+  size_t suffix = SuffixStart(path);
+  return path.substr(0, suffix) + "." + std::to_string(n) + path.substr(suffix);
+}
+
 Status Output::Open(const OutputSpec& spec, std::unique_ptr<Output>* output) {
   std::unique_ptr<Output> out(new Output(spec));
   if (spec.rotate_size > 0 && spec.path == "-") {
@@ -113,7 +184,10 @@ Output::~Output() {
 
 Status Output::OpenFile() {
   std::unique_ptr<ByteSink> sink;
-  if (spec_.path == "-") {
+  if (spec_.path == "-" && spec_.terminal != nullptr) {
+    sink = std::make_unique<SharedTerminalSink>(StdoutSink(/*unbuffered=*/true), spec_.terminal,
+                                                spec_.unbuffered);
+  } else if (spec_.path == "-") {
     sink = StdoutSink(spec_.unbuffered);
   } else {
     PT_RETURN_IF_ERROR(OpenFileSink(spec_.path, spec_.force, spec_.unbuffered, &sink));
@@ -138,27 +212,28 @@ Status Output::CloseFile(const Stats& stats) {
   return s.ok() ? c : s;
 }
 
-// FILE -> FILE.1 -> FILE.2 ...; with rotate_count N, N files are kept.
+// FILE -> FILE's 1st rotated name -> its 2nd ... (RotatedName); with
+// rotate_count N, N files are kept.
 Status Output::Rotate() {
   PT_RETURN_IF_ERROR(CloseFile(Stats()));
   int keep = spec_.rotate_count;
   int last = 1;
   if (keep > 0) {
     last = keep - 1;
-    if (last >= 1) unlink((spec_.path + "." + std::to_string(last)).c_str());
+    if (last >= 1) unlink(RotatedName(spec_.path, last).c_str());
   } else {
-    while (access((spec_.path + "." + std::to_string(last)).c_str(), F_OK) == 0) ++last;
+    while (access(RotatedName(spec_.path, last).c_str(), F_OK) == 0) ++last;
   }
   for (int i = last - 1; i >= 1; --i) {
-    std::string from = spec_.path + "." + std::to_string(i);
-    std::string to = spec_.path + "." + std::to_string(i + 1);
+    std::string from = RotatedName(spec_.path, i);
+    std::string to = RotatedName(spec_.path, i + 1);
     if (rename(from.c_str(), to.c_str()) != 0 && errno != ENOENT) {
       return IoError("cannot rotate " + from + ": " + strerror(errno));
     }
   }
   if (keep == 1) {
     unlink(spec_.path.c_str());
-  } else if (rename(spec_.path.c_str(), (spec_.path + ".1").c_str()) != 0) {
+  } else if (rename(spec_.path.c_str(), RotatedName(spec_.path, 1).c_str()) != 0) {
     return IoError("cannot rotate " + spec_.path + ": " + strerror(errno));
   }
   PT_RETURN_IF_ERROR(OpenFile());
@@ -172,12 +247,13 @@ Status Output::Begin(const CaptureInfo& info) {
 
 // A full file is rotated when the next record comes, so the last file is
 // never an empty one. Formats with one record per write can rotate between
-// any two records; documents (prov-json, dot) and zstd frames end only at
-// a flush.
+// any two records (a zstd frame ends where the file does), counting the
+// bytes that reach the disk: compressed ones behind zstd, which come out a
+// block (up to 128 KiB of input) at a time. Documents (prov-json, dot) end
+// only at a flush.
 Status Output::RotateIfDue() {
-  if (!rotate_due_ && spec_.rotate_size > 0 && spec_.zstd_level == 0 &&
-      spec_.format != Format::kProvJson && spec_.format != Format::kDot &&
-      bytes_->bytes_written() >= spec_.rotate_size) {
+  if (!rotate_due_ && spec_.rotate_size > 0 && spec_.format != Format::kProvJson &&
+      spec_.format != Format::kDot && bytes_->bytes_written() >= spec_.rotate_size) {
     rotate_due_ = true;
   }
   if (!rotate_due_) return Status::Ok();

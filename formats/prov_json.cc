@@ -52,6 +52,11 @@ class ProvJsonWriter : public RecordSink {
  public:
   explicit ProvJsonWriter(ByteSink* out) : out_(out), writer_(buffer_) {}
 
+  Status OnCaptureInfo(const CaptureInfo& info) override {
+    info_ = info;
+    return Status::Ok();
+  }
+
   Status Begin(const CaptureInfo& info) override {
     info_ = info;
     return Status::Ok();

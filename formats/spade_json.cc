@@ -29,6 +29,11 @@ class SpadeJsonWriter : public RecordSink {
  public:
   explicit SpadeJsonWriter(ByteSink* out) : out_(out), writer_(buffer_) {}
 
+  Status OnCaptureInfo(const CaptureInfo& info) override {
+    info_ = info;
+    return Status::Ok();
+  }
+
   Status Begin(const CaptureInfo& info) override {
     info_ = info;
     return Status::Ok();

@@ -242,6 +242,11 @@ class TextWriter : public RecordSink {
         labels_(options.utf8),
         ellipsis_(options.utf8 ? "\u2026" : "...") {}
 
+  Status OnCaptureInfo(const CaptureInfo& info) override {
+    info_ = info;
+    return Status::Ok();
+  }
+
   Status Begin(const CaptureInfo& info) override {
     info_ = info;
     if (!options_.header) return Status::Ok();

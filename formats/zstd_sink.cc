@@ -20,20 +20,19 @@ class ZstdSink : public ByteSink {
     ZSTD_freeCCtx(cctx_);
   }
 
+  // One call is one unit (a record): a frame may end after it.
   Status Write(std::string_view bytes) override {
     if (closed_) return IoError("write after close");
     if (bytes.empty()) return Status::Ok();
     frame_open_ = true;
-    return Compress(bytes, ZSTD_e_continue);
+    PT_RETURN_IF_ERROR(Compress(bytes, ZSTD_e_continue));
+    if (frame_.size() >= kMaxZstdFrameBytes) return EndFrame();
+    return Status::Ok();
   }
 
   Status Flush() override {
     if (closed_) return Status::Ok();
-    if (frame_open_) {
-      PT_RETURN_IF_ERROR(Compress({}, ZSTD_e_end));
-      frame_open_ = false;
-      inner_->Mark();
-    }
+    PT_RETURN_IF_ERROR(EndFrame());
     return inner_->Flush();
   }
 
@@ -45,9 +44,24 @@ class ZstdSink : public ByteSink {
     return s.ok() ? c : s;
   }
 
-  uint64_t bytes_written() const override { return inner_->bytes_written(); }
+  // Compressed bytes, including those of the frame not yet ended: what
+  // will reach the disk (rotation counts these).
+  uint64_t bytes_written() const override { return inner_->bytes_written() + frame_.size(); }
 
  private:
+  // The frame, whole, to the inner sink. Before this, zstd's blocks went
+  // out as they filled, and a reader of a live file (zstdcat) met a frame
+  // cut short at its end.
+  Status EndFrame() {
+    if (!frame_open_) return Status::Ok();
+    PT_RETURN_IF_ERROR(Compress({}, ZSTD_e_end));
+    frame_open_ = false;
+    Status s = inner_->Write(frame_);
+    frame_.clear();
+    inner_->Mark();
+    return s;
+  }
+
   Status Compress(std::string_view bytes, ZSTD_EndDirective mode) {
     ZSTD_inBuffer in = {bytes.data(), bytes.size(), 0};
     while (true) {
@@ -57,7 +71,7 @@ class ZstdSink : public ByteSink {
         return Status(StatusCode::kInternal,
                       std::string("zstd compression failed: ") + ZSTD_getErrorName(left));
       }
-      if (out.pos > 0) PT_RETURN_IF_ERROR(inner_->Write(std::string_view(out_.data(), out.pos)));
+      frame_.append(out_.data(), out.pos);
       bool done = mode == ZSTD_e_continue ? in.pos == in.size : left == 0;
       if (done) return Status::Ok();
     }
@@ -66,6 +80,7 @@ class ZstdSink : public ByteSink {
   std::unique_ptr<ByteSink> inner_;
   ZSTD_CCtx* cctx_;
   std::string out_;
+  std::string frame_;  // the open frame's compressed bytes
   bool frame_open_ = false;
   bool closed_ = false;
 };

@@ -8,7 +8,17 @@
 #         kprobe and tracepoint backends and the layout check, two guests
 #         at a time (PROVTRACE_VM_JOBS)
 #   tools/test.sh [--tier host|vm|all] [bazel test options]
+# The runtime tests load BPF programs, which needs root: in a root shell
+# this runs as it is; otherwise it runs itself again through sudo (as
+# `sudo tools/test.sh` would), like tools/run.sh.
 set -uo pipefail
+if [[ $(id -u) -ne 0 ]]; then
+  if command -v sudo >/dev/null; then
+    exec sudo -- "$(readlink -f "$0")" "$@"
+  fi
+  echo "test.sh: the runtime tests need root, and there is no sudo: run this as root" >&2
+  exit 1
+fi
 cd "$(dirname "$0")/.."
 tier=all
 if [[ ${1:-} == --tier ]]; then

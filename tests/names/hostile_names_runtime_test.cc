@@ -9,6 +9,7 @@
 #include <rapidjson/document.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -110,15 +111,18 @@ class HostileNamesTest : public ::testing::Test {
   // provtrace in `format` to dir_/name over the workload.
   std::string Trace(const std::string& format, const std::string& name) {
     std::string out = dir_ + "/" + name;
-    // In a UTF-8 locale: the text format escapes every byte above 0x7f in
-    // the C locale (as ls does), and the expected names assume UTF-8.
-    std::vector<std::string> args = {"/usr/bin/env", "LC_ALL=C.UTF-8", ProvtracePath(),
-                                     "-F",           format,           "-o",
-                                     out,            "--",             "/bin/sh",
-                                     "-c",           kWorkload,        "sh",
-                                     work_};
+    std::vector<std::string> args = {ProvtracePath(), "-F", format,    "-o", out,  "--",
+                                     "/bin/sh",       "-c", kWorkload, "sh", work_};
     for (const HostileName& n : HostileNames()) args.push_back(n.raw);
-    RunResult r = RunProgram(args);
+    // In a UTF-8 locale, set as a user's is, by LANG in the environment
+    // (nothing overriding it): the text format escapes every byte above
+    // 0x7f in the C locale (as ls does), and the expected names assume
+    // UTF-8.
+    RunResult r = RunProgram(args, [] {
+      unsetenv("LC_ALL");
+      unsetenv("LC_CTYPE");
+      setenv("LANG", "C.UTF-8", 1);
+    });
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return out;
   }

@@ -202,7 +202,8 @@ TEST_F(OutputsTest, RotationMakesCompleteFiles) {
   ASSERT_TRUE(std::regex_search(run.err, received, std::regex(R"(records received: +(\d+))")));
   size_t lines = 0, files = 0;
   for (int i = 0; i < 100; ++i) {
-    std::string name = i == 0 ? "rot.jsonl" : "rot.jsonl." + std::to_string(i);
+    // Rotated names keep the suffix last: rot.1.jsonl, rot.2.jsonl ...
+    std::string name = i == 0 ? "rot.jsonl" : "rot." + std::to_string(i) + ".jsonl";
     if (access(Path(name).c_str(), F_OK) != 0) break;
     std::string text = ReadFile(Path(name));
     Capture c;
@@ -212,6 +213,7 @@ TEST_F(OutputsTest, RotationMakesCompleteFiles) {
     ++files;
   }
   EXPECT_GT(files, 1u);
+  EXPECT_EQ(access(Path("rot.jsonl.1").c_str(), F_OK), -1) << "the old name, suffix first";
   EXPECT_EQ(lines, std::stoul(received[1].str()));  // nothing lost across files
 }
 

@@ -128,6 +128,45 @@ TEST(FilterTest, TrackingAndPropagation) {
   EXPECT_EQ(std::count(kept.begin(), kept.end(), "read#11"), 0);
 }
 
+TEST(HeldNodesTest, HoldsUntilTakenAndDropsTheOldestWhenFull) {
+  HeldNodes held(/*max_nodes=*/2, /*max_bytes=*/1 << 20);
+  auto a = TaskRecord(1, 0, 100, 100, "a");
+  auto b = TaskRecord(2, 0, 100, 100, "b");
+  auto c = TaskRecord(3, 0, 100, 100, "c");
+  held.Hold(1, 0, a.data(), a.size());
+  held.Hold(2, 0, b.data(), b.size());
+  std::vector<uint8_t> out;
+  EXPECT_TRUE(held.Take(1, 0, &out));
+  EXPECT_EQ(out, a);
+  EXPECT_FALSE(held.Take(1, 0, &out));  // once
+  held.Hold(1, 1, a.data(), a.size());
+  held.Hold(3, 0, c.data(), c.size());  // full: 2 (the oldest) goes
+  EXPECT_EQ(held.size(), 2u);
+  EXPECT_EQ(held.dropped(), 1u);
+  EXPECT_FALSE(held.Holds(2, 0));
+  EXPECT_TRUE(held.Holds(1, 1));
+  EXPECT_TRUE(held.Holds(3, 0));
+}
+
+TEST(HeldNodesTest, BoundedByBytesToo) {
+  auto big = PathRecord(1, std::string(1000, 'x'));
+  HeldNodes held(/*max_nodes=*/100, /*max_bytes=*/3 * big.size());
+  for (uint64_t id = 1; id <= 10; ++id) held.Hold(id, 0, big.data(), big.size());
+  EXPECT_EQ(held.size(), 3u);
+  EXPECT_EQ(held.dropped(), 7u);
+  EXPECT_TRUE(held.Holds(10, 0));
+  EXPECT_FALSE(held.Holds(7, 0));
+  // Holding and taking many in turn: room for the first was made by
+  // dropping one more; the others are taken, and drop nothing.
+  for (uint64_t id = 100; id < 100000; ++id) {
+    held.Hold(id, 0, big.data(), 10);
+    std::vector<uint8_t> out;
+    ASSERT_TRUE(held.Take(id, 0, &out));
+  }
+  EXPECT_EQ(held.size(), 2u);
+  EXPECT_EQ(held.dropped(), 8u);
+}
+
 TEST(FilterTest, UnknownTypeNamesAreErrors) {
   std::set<NodeType> nodes;
   std::set<RelationType> relations;

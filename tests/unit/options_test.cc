@@ -1,6 +1,7 @@
 #include "cli/options.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -90,6 +91,9 @@ TEST(OptionsTest, BadOptionsAreOneLineErrors) {
       {{"-z", "25"}, "25"},
       {{"--rotate-size", "10X", "-o", "f"}, "10X"},
       {{"--rotate-size", "10M"}, "output file"},
+      {{"--rotate-size", "0", "-o", "f"}, "at least 1"},
+      {{"-o", "/nonexistent/dir/x"}, "/nonexistent/dir/x: No such file"},
+      {{"-w", "/etc/passwd/x"}, "/etc/passwd/x: Not a directory"},
       {{"--rotate-count", "3"}, "--rotate-size"},
       {{"-r", "/no/such/capture"}, "/no/such/capture"},
       {{"-r", "/dev/null", "--", "ls"}, "-r"},
@@ -396,6 +400,10 @@ TEST(OptionsTest, HelpStatesTheOneZstdDefault) {
 
 // Issue 15: -o x.dot wrote JSON Lines.
 TEST(OptionsTest, FormatFromTheOutputName) {
+  // A directory named like a format (the output's directory must exist).
+  const char* tmp = getenv("TEST_TMPDIR");
+  const std::string dot_dir_file = std::string(tmp != nullptr ? tmp : "/tmp") + "/dir.dot/x";
+  mkdir(dot_dir_file.substr(0, dot_dir_file.size() - 2).c_str(), 0700);
   struct Case {
     std::vector<const char*> args;
     std::optional<std::string> format;
@@ -411,7 +419,7 @@ TEST(OptionsTest, FormatFromTheOutputName) {
       {{"-o", "x.jsonl.zst"}, "json"},
       {{"-o", "x.txt"}, "text"},
       {{"-o", "x.out"}, std::nullopt},
-      {{"-o", "dir.dot/x"}, std::nullopt},
+      {{"-o", dot_dir_file.c_str()}, std::nullopt},
       {{"-o", "-"}, std::nullopt},
       {{"-F", "json", "-o", "x.dot"}, "json"},
       {{"-F", "text", "-o", "x.prov.json"}, "text"},
