@@ -117,11 +117,11 @@ constexpr std::pair<const char*, int> kTracepointHandlers[] = {
 constexpr std::pair<const char*, int> kUringHandlers[] = {
     {"pt_uring_read", PT_SYS_URING_READ},
     {"pt_uring_write", PT_SYS_URING_WRITE},
+    {"pt_uring_splice", PT_SYS_URING_SPLICE},
 };
 
 constexpr std::pair<const char*, int> kTracepointUringHandlers[] = {
     {"pt_uring_open", PT_SYS_URING_OPEN},
-    {"pt_uring_splice", PT_SYS_URING_SPLICE},
 };
 
 void AddHandlers(std::vector<ProgramSpec>* programs, bool tracepoint) {

@@ -6,8 +6,8 @@
  * task that submitted it (req->task, or req->tctx->task from 6.18 on).
  * The tracepoint backend records every data-moving operation from it as
  * the system call would; the security backends' hooks see reads, writes,
- * opens and splices as they run (file_permission, file_open), and only
- * socket sends and receives, which reach no hook they attach, come from
+ * opens as they run (file_permission, file_open), and only socket sends
+ * and receives and splices (whose pipe side reaches no hook) come from
  * here. Shared memory's flows around a call (memory.bpf.h) are not
  * recorded for operations of a ring. 5.10's request has neither field
  * (its tracepoint passes no request): nothing is compiled, and the
@@ -90,8 +90,9 @@ RAW_TRACEPOINT_PROBE(io_uring_complete) {
   if (pt_uring_is_read(op.opcode)) slot = PT_SYS_URING_READ;
   if (op.opcode == PT_IORING_OP_OPENAT || op.opcode == PT_IORING_OP_OPENAT2)
     slot = PT_SYS_URING_OPEN;
-  if (op.opcode == PT_IORING_OP_SPLICE || op.opcode == PT_IORING_OP_TEE) slot = PT_SYS_URING_SPLICE;
 #endif
+  /* Every backend: a pipe's side of a splice reaches no hook. */
+  if (op.opcode == PT_IORING_OP_SPLICE || op.opcode == PT_IORING_OP_TEE) slot = PT_SYS_URING_SPLICE;
   if (slot != PT_SYS_HANDLER_MAX) pt_sys_handlers.call(ctx, slot);
   return 0;
 }
@@ -112,7 +113,6 @@ int pt_uring_write(struct bpf_raw_tracepoint_args *ctx) {
   return 0;
 }
 
-#ifdef PT_RESOLVE_NAMES
 /* openat, openat2: the file now at the fd the operation returned (an
  * operation that opened into the ring's fixed table returns 0, and that
  * file is not recorded). */
@@ -136,6 +136,5 @@ int pt_uring_splice(struct bpf_raw_tracepoint_args *ctx) {
   pt_sys_handlers.call(ctx, PT_SYS_URING_WRITE);
   return 0;
 }
-#endif
 
 #endif /* PT_HAS_FIELD(io_kiocb, cqe) */

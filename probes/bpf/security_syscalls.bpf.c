@@ -53,6 +53,7 @@ RAW_TRACEPOINT_PROBE(sys_exit) {
   switch (nr) {
     case PT_NR_vmsplice:
     case PT_NR_tee:
+    case PT_NR_splice: /* a pipe's side reaches no hook */
       handler = PT_SYS_COPY;
       break;
     case PT_NR_mmap:
