@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -18,6 +19,30 @@ namespace {
 
 double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+namespace {
+
+// A capture in progress (its file and the real stderr), for
+// SayCapturedAtExit: LLVM ends the process on a fatal error (a program
+// over the BPF stack limit, say) with exit(1) in the middle of a compile,
+// and what it said would go with the capture's file.
+int captured_fd = -1;
+int real_stderr_fd = -1;
+
+void SayCapturedAtExit() {
+  if (captured_fd < 0 || real_stderr_fd < 0) return;
+  fflush(stderr);
+  dup2(real_stderr_fd, STDERR_FILENO);
+  static const char kHead[] = "provtrace: the BPF compiler ended provtrace; it said:\n";
+  if (write(STDERR_FILENO, kHead, sizeof(kHead) - 1) < 0) return;
+  char buf[4096];
+  off_t at = 0;
+  for (ssize_t n; (n = pread(captured_fd, buf, sizeof(buf), at)) > 0; at += n) {
+    if (write(STDERR_FILENO, buf, static_cast<size_t>(n)) < 0) return;
+  }
 }
 
 }  // namespace
@@ -34,9 +59,14 @@ std::string CaptureStderr(const std::function<void()>& fn) {
   unlink(path);
   fflush(stderr);
   int saved = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 0);
+  static bool registered = atexit(SayCapturedAtExit) == 0;
+  (void)registered;
+  captured_fd = tmp;
+  real_stderr_fd = saved;
   dup2(tmp, STDERR_FILENO);
   fn();
   fflush(stderr);
+  captured_fd = real_stderr_fd = -1;
   dup2(saved, STDERR_FILENO);
   close(saved);
   std::string out;

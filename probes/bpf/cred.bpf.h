@@ -26,18 +26,24 @@ static __always_inline u64 pt_group_start(struct task_struct *task) {
 static __always_inline struct pt_cred_state *pt_cred_create(void *ctx, struct task_struct *task,
                                                             const struct cred *cred,
                                                             u64 prov_flags) {
-  struct pt_cred_state fresh = {};
-  pt_prov_init(&fresh.prov, PT_NODE_PROCESS_MEMORY, prov_flags);
-  fresh.tgid = PT_READ(task, tgid);
-  fresh.owner_start = pt_group_start(task);
-  fresh.uid = PT_READ(cred, euid.val);
-  fresh.gid = PT_READ(cred, egid.val);
+  /* Made in the scratch, not on the stack: with its list of what the
+   * process shares it is too big for fork's program. */
+  struct pt_path_scratch *s = pt_path_scratch();
+  if (!s) return 0;
+  struct pt_cred_state *fresh = &s->fresh_cred;
+  __builtin_memset(fresh, 0, sizeof(*fresh));
+  pt_prov_init(&fresh->prov, PT_NODE_PROCESS_MEMORY, prov_flags);
+  fresh->tgid = PT_READ(task, tgid);
+  fresh->owner_start = pt_group_start(task);
+  fresh->uid = PT_READ(cred, euid.val);
+  fresh->gid = PT_READ(cred, egid.val);
   u64 key = (u64)cred;
-  if (pt_creds.update(&key, &fresh) != 0) {
+  u32 tgid = fresh->tgid;
+  if (pt_creds.update(&key, fresh) != 0) {
     pt_count(PT_COUNTER_STATE_FULL);
     return 0;
   }
-  pt_procs.update(&fresh.tgid, &key);
+  pt_procs.update(&tgid, &key);
   return pt_creds.lookup(&key);
 }
 

@@ -93,6 +93,7 @@ struct pt_path_scratch {
    * BPF stack, 512 in all, cannot spare in the larger handlers). */
   struct pt_inode_state fresh_inode;
   struct pt_object_state fresh_object; /* likewise, objects.bpf.h */
+  struct pt_cred_state fresh_cred;     /* likewise, cred.bpf.h */
   /* The record that goes out: a path node followed by the path. */
   struct pt_path_node node;
   char path[PT_PATH_MAX];
