@@ -51,9 +51,9 @@ enum pt_node_type {
   PT_NODE_PATH = 10, /* entity: a file name, full and absolute */
   PT_NODE_ARGV = 11,
   PT_NODE_ENVP = 12,
-  PT_NODE_MACHINE = 13, /* agent */
-  PT_NODE_ADDRESS = 14, /* entity: a socket's peer (CamFlow's address) */
-  PT_NODE_SHM = 15,     /* entity: SysV shared memory, or a shared anonymous mapping */
+  PT_NODE_MACHINE = 13,   /* agent */
+  PT_NODE_ADDRESS = 14,   /* entity: a socket's peer (CamFlow's address) */
+  PT_NODE_SHM = 15,       /* entity: SysV shared memory, or a shared anonymous mapping */
   PT_NODE_MSG_QUEUE = 16, /* entity: a SysV message queue */
   /* entity: an object behind the kernel's one shared anonymous inode
    * (eventfd, epoll, signalfd, timerfd, ...), one node per object. */
@@ -90,15 +90,15 @@ enum pt_relation_type {
   PT_REL_MEMORY_WRITE = 25,
   PT_REL_FREE = 26,
   /* Sockets (CamFlow's names): */
-  PT_REL_SOCKET_CREATE = 27, /* task -> socket */
-  PT_REL_BIND = 28,          /* task -> socket */
-  PT_REL_CONNECT = 29,       /* task -> socket */
-  PT_REL_LISTEN = 30,        /* task -> socket */
-  PT_REL_ACCEPT = 31,        /* new socket -> task */
-  PT_REL_SEND = 32,          /* task -> socket */
-  PT_REL_RECEIVE = 33,       /* socket -> task */
-  PT_REL_SEND_UNIX = 34,     /* socket -> its peer socket (AF_UNIX) */
-  PT_REL_SEND_PACKET = 35,   /* socket -> the receiving socket on this machine, or its address */
+  PT_REL_SOCKET_CREATE = 27,  /* task -> socket */
+  PT_REL_BIND = 28,           /* task -> socket */
+  PT_REL_CONNECT = 29,        /* task -> socket */
+  PT_REL_LISTEN = 30,         /* task -> socket */
+  PT_REL_ACCEPT = 31,         /* new socket -> task */
+  PT_REL_SEND = 32,           /* task -> socket */
+  PT_REL_RECEIVE = 33,        /* socket -> task */
+  PT_REL_SEND_UNIX = 34,      /* socket -> its peer socket (AF_UNIX) */
+  PT_REL_SEND_PACKET = 35,    /* socket -> the receiving socket on this machine, or its address */
   PT_REL_RECEIVE_PACKET = 36, /* a remote peer's address -> socket */
   PT_REL_ADDRESSED = 37,      /* address -> socket (bind, connect) */
   /* Shared memory and message queues: */

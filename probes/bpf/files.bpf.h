@@ -3,8 +3,7 @@
 
 /* A symbolic link made (task -> link: symlink) in dir; its name follows. */
 static __always_inline struct pt_inode_state *pt_on_symlink(void *ctx, struct pt_actor *a,
-                                                            struct inode *dir,
-                                                            struct inode *link) {
+                                                            struct inode *dir, struct inode *link) {
   if (dir) pt_on_inode_create(ctx, a, dir, 0120777);
   struct pt_inode_state *lst = link ? pt_inode_create(ctx, link, 0) : 0;
   if (lst) pt_generates(ctx, PT_REL_SYMLINK, a, &lst->prov, link, 0, -1);

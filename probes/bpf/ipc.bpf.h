@@ -27,8 +27,7 @@ static __always_inline void pt_on_mmap_anonymous(void *ctx, struct task_struct *
   if (!shm) return;
   pt_generates_as(ctx, PT_REL_SH_ATTACH, &a, &shm->prov, 0, PT_OBJ_OBJECT, prot, -1);
   u8 access = PT_SHARED_READ | (prot & PT_PROT_WRITE ? PT_SHARED_WRITE : 0);
-  pt_shared_add(a.cst, PT_SHARED_OBJECT, pt_ipc_key(PT_IPC_SHARED_ANONYMOUS, 0, id), addr,
-                access);
+  pt_shared_add(a.cst, PT_SHARED_OBJECT, pt_ipc_key(PT_IPC_SHARED_ANONYMOUS, 0, id), addr, access);
 }
 
 /* msgsnd: task -> queue (send_msg_queue); msgrcv: queue -> task. */

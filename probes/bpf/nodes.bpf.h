@@ -128,10 +128,10 @@ static __always_inline int pt_emit_object_node(void *ctx, struct pt_object_state
 
 /* What kind of object a state belongs to. */
 enum pt_obj_kind {
-  PT_OBJ_TASK,  /* obj: the task_struct */
-  PT_OBJ_PROC,  /* process memory: the state (p is its first member) is enough */
+  PT_OBJ_TASK,   /* obj: the task_struct */
+  PT_OBJ_PROC,   /* process memory: the state (p is its first member) is enough */
   PT_OBJ_OBJECT, /* an address or IPC object: likewise */
-  PT_OBJ_INODE, /* obj: the inode; the node comes from the state (p is its first member) */
+  PT_OBJ_INODE,  /* obj: the inode; the node comes from the state (p is its first member) */
 };
 
 /* Emits the node of version ref of p's object. */

@@ -61,8 +61,8 @@ static __always_inline void pt_generates(void *ctx, u16 type, struct pt_actor *a
  * signalfd, timerfd, ...): one node per object (the file's private data),
  * not one for all of them; named as /proc/PID/fd shows it
  * (anon_inode:[eventfd], pt_walk_path). */
-static __always_inline struct pt_inode_state *pt_anon_object(struct file *file,
-                                                             struct inode *inode, u64 key) {
+static __always_inline struct pt_inode_state *pt_anon_object(struct file *file, struct inode *inode,
+                                                             u64 key) {
   struct pt_inode_state *st = pt_inodes.lookup(&key);
   if (st) return st;
   struct pt_path_scratch *s = pt_path_scratch();
@@ -370,8 +370,6 @@ static __always_inline void pt_record_strings(void *ctx, u16 type, u64 start, u6
   pt_emit_strings(ctx, s, type, (u32)len, count, cst);
 }
 
-
-
 static __always_inline void pt_record_mm_strings(void *ctx, struct task_struct *task,
                                                  struct linux_binprm *bprm,
                                                  struct pt_cred_state *cst,
@@ -391,8 +389,7 @@ static __always_inline void pt_record_mm_strings(void *ctx, struct task_struct *
  * (NULL: nothing more to record) and, in *old_key, the process memory it
  * leaves (0: none). */
 static __always_inline struct pt_cred_state *pt_exec_begin(void *ctx, struct task_struct *task,
-                                                           const struct cred *cred,
-                                                           u64 *old_key) {
+                                                           const struct cred *cred, u64 *old_key) {
   *old_key = 0;
   struct pt_task_state *tst = pt_task_touch(ctx, task);
   if (!tst) return 0;

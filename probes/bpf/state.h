@@ -80,8 +80,8 @@ enum pt_shared_access {
 };
 struct pt_shared {
   __u64 key;
-  __u64 addr; /* where it is mapped (munmap, shmdt) */
-  __u8 kind;  /* enum pt_shared_kind; 0: a free slot */
+  __u64 addr;  /* where it is mapped (munmap, shmdt) */
+  __u8 kind;   /* enum pt_shared_kind; 0: a free slot */
   __u8 access; /* enum pt_shared_access bits */
   __u8 pad[6];
 };

@@ -114,4 +114,3 @@ int pt_sys_shared_after(struct bpf_raw_tracepoint_args *ctx) {
 #endif
   return 0;
 }
-

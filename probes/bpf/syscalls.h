@@ -39,8 +39,8 @@ enum pt_sys_handler {
   PT_SYS_SOCKET_OP = 27, /* bind, connect, listen */
   PT_SYS_SEND = 28,
   PT_SYS_RECEIVE = 29,
-  PT_SYS_SHM = 30,       /* shmat, shmdt, munmap */
-  PT_SYS_MSG = 31,       /* System V and POSIX message queues */
+  PT_SYS_SHM = 30,        /* shmat, shmdt, munmap */
+  PT_SYS_MSG = 31,        /* System V and POSIX message queues */
   PT_SYS_PROCESS_VM = 32, /* process_vm_readv/writev, ptrace */
   PT_SYS_SYMLINK = 33,
   PT_SYS_SYMLINK_RESOLVED = 34,
@@ -48,7 +48,7 @@ enum pt_sys_handler {
   PT_SYS_READLINK_RESOLVED = 36,
   PT_SYS_XATTR = 37,
   PT_SYS_XATTR_RESOLVED = 38,
-  PT_SYS_ACCEPT = 39, /* accept, accept4 */
+  PT_SYS_ACCEPT = 39,     /* accept, accept4 */
   PT_SYS_EXEC_IMAGE = 40, /* sched_process_exec, continued */
   PT_SYS_HOOK_DONE = 41,  /* a security hook's operation, at its call's exit */
   PT_SYS_COPY_WRITE = 42, /* a copying call's write side */
