@@ -37,9 +37,15 @@ run_tier() {
   local started=$SECONDS
   bazel test "$@"
   local status=$?
-  local line
-  line=$(python3 tools/test_summary.py bazel-testlogs "$status" "$filter" | tee /dev/stderr | tail -n1)
+  local report line
+  report=$(python3 tools/test_summary.py bazel-testlogs "$status" "$filter")
+  echo "$report"
+  line=$(tail -n1 <<<"$report")
   summaries+=("$name: $line ($((SECONDS - started)) s)")
+  # The closing lines are what a CI log keeps: name what failed there too.
+  while IFS= read -r failure; do
+    summaries+=("  $failure")
+  done < <(grep '^FAILED ' <<<"$report")
   [[ $line == *" 0 failed" ]] || failed=1
 }
 
@@ -66,7 +72,9 @@ python3 - "${summaries[@]}" <<'PY'
 import re, sys
 passed = failed = 0
 for s in sys.argv[1:]:
-    m = re.search(r"(\d+) passed, (\d+) failed", s)
+    m = re.search(r"^\w+: (\d+) passed, (\d+) failed", s)
+    if not m:
+        continue  # a failed test's name under its tier
     passed += int(m.group(1)); failed += int(m.group(2))
 print(f"{passed} passed, {failed} failed")
 PY

@@ -33,9 +33,15 @@ def main():
         cases = tree.getroot().iter("testcase")
         for case in cases:
             name = f"{target}: {case.get('classname')}.{case.get('name')}"
-            if case.find("failure") is not None or case.find("error") is not None:
+            fault = case.find("failure")
+            if fault is None:
+                fault = case.find("error")
+            if fault is not None:
                 failed += 1
-                print(f"FAILED {name}")
+                # The first line of what failed: a CI log may keep no more.
+                why = (fault.get("message") or fault.text or "").strip()
+                why = why.splitlines()[0][:200] if why else ""
+                print(f"FAILED {name}" + (f": {why}" if why else ""))
             elif case.get("result") == "skipped" or case.find("skipped") is not None:
                 skipped += 1
                 reason = case.find("skipped")
