@@ -27,21 +27,6 @@ double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-bpf_prog_type ProgType(AttachKind kind) {
-  switch (kind) {
-    case AttachKind::kLsm:
-      return BPF_PROG_TYPE_LSM;
-    case AttachKind::kFentry:
-      return BPF_PROG_TYPE_TRACING;
-    case AttachKind::kKprobe:
-      return BPF_PROG_TYPE_KPROBE;
-    case AttachKind::kRawTracepoint:
-    case AttachKind::kTailCall:  // handlers of the raw tracepoint sys_exit
-      return BPF_PROG_TYPE_RAW_TRACEPOINT;
-  }
-  return BPF_PROG_TYPE_UNSPEC;
-}
-
 int SilentPrint(enum libbpf_print_level, const char*, va_list) { return 0; }
 
 }  // namespace
@@ -224,6 +209,17 @@ Status ProbeSession::Attach() {
         err = array >= 0 ? errno : ENOENT;
         break;
       }
+      case AttachKind::kTracepoint: {
+        size_t colon = spec.target.find(':');
+        std::string category = spec.target.substr(0, colon);
+        std::string name = colon == std::string::npos ? "" : spec.target.substr(colon + 1);
+        CaptureStderr([&] {
+          attached = bpf_attach_tracepoint(fd, category.c_str(), name.c_str());
+          err = errno;
+        });
+        if (attached >= 0) perf_event_fds_.push_back(attached);
+        break;
+      }
       case AttachKind::kKprobe: {
         std::string event = "p_provtrace_" + std::to_string(getpid()) + "_" + spec.target;
         CaptureStderr([&] {
@@ -272,7 +268,7 @@ int ProbeSession::MapFd(const std::string& name) const {
 }
 
 Status ProbeSession::TargetFor(const ProgramSpec& spec, LoadTarget* target) {
-  target->prog_type = ProgType(spec.attach);
+  target->prog_type = ProgramTypeOf(spec.attach);
   if (spec.attach != AttachKind::kLsm && spec.attach != AttachKind::kFentry) return Status::Ok();
   if (vmlinux_btf_ == nullptr) {
     vmlinux_btf_ = btf__parse(btf_path_.c_str(), nullptr);

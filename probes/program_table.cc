@@ -1,5 +1,7 @@
 #include "probes/program_table.h"
 
+#include <linux/bpf.h>
+
 #include "probes/bpf/syscalls.h"
 #include "probes/embedded_files.h"
 
@@ -189,10 +191,30 @@ std::vector<ProgramSpec> ProgramsFor(Backend backend) {
            true},
       };
       AddRawTracepoints(&programs, true);
+      // Sockets' state goes with their last close (no inode free hook).
+      programs.push_back(
+          {"pt_sys_enter_close", AttachKind::kTracepoint, "syscalls:sys_enter_close", false});
       return programs;
     }
   }
   return {};
+}
+
+int ProgramTypeOf(AttachKind attach) {
+  switch (attach) {
+    case AttachKind::kLsm:
+      return BPF_PROG_TYPE_LSM;
+    case AttachKind::kFentry:
+      return BPF_PROG_TYPE_TRACING;
+    case AttachKind::kKprobe:
+      return BPF_PROG_TYPE_KPROBE;
+    case AttachKind::kTracepoint:
+      return BPF_PROG_TYPE_TRACEPOINT;
+    case AttachKind::kRawTracepoint:
+    case AttachKind::kTailCall:  // handlers of the raw tracepoint sys_exit
+      return BPF_PROG_TYPE_RAW_TRACEPOINT;
+  }
+  return BPF_PROG_TYPE_UNSPEC;
 }
 
 std::string ProgramText(Backend backend, const ProgramOptions& options) {
@@ -235,6 +257,9 @@ std::string FloorProgramText(Backend backend) {
         break;
       case AttachKind::kKprobe:
         text += "int " + spec.function + "(struct pt_regs *ctx) { return 0; }\n";
+        break;
+      case AttachKind::kTracepoint:
+        text += "int " + spec.function + "(void *ctx) { return 0; }\n";
         break;
       case AttachKind::kTailCall:  // reached only through what the floor leaves out
         break;

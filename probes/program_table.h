@@ -16,6 +16,7 @@ enum class AttachKind {
   kFentry,         // bpf_attach_kfunc; target is the kernel function
   kKprobe,         // kprobe on the kernel function
   kRawTracepoint,  // raw tracepoint by name
+  kTracepoint,     // tracepoint; target is "category:name"
   kTailCall,       // not attached: put in the program array `target` at tail_index
 };
 
@@ -26,6 +27,9 @@ struct ProgramSpec {
   bool required;        // false: a kernel without this hook loses only its records
   int tail_index = -1;  // kTailCall: the slot in the program array
 };
+
+// The BPF program type (enum bpf_prog_type) a program attached so is.
+int ProgramTypeOf(AttachKind attach);
 
 // The embedded files whose concatenation is the backend's BPF program.
 std::vector<std::string> SourceFilesFor(Backend backend);

@@ -23,23 +23,6 @@
 
 using namespace provtrace::probes;
 
-namespace {
-
-int ProgType(AttachKind kind) {
-  switch (kind) {
-    case AttachKind::kLsm:
-      return BPF_PROG_TYPE_LSM;
-    case AttachKind::kFentry:
-      return BPF_PROG_TYPE_TRACING;
-    case AttachKind::kKprobe:
-      return BPF_PROG_TYPE_KPROBE;
-    default:
-      return BPF_PROG_TYPE_RAW_TRACEPOINT;
-  }
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
   Backend backend = Backend::kTracepoint;
   ProgramOptions program;
@@ -84,7 +67,7 @@ int main(int argc, char** argv) {
     unsigned level = log_function.empty() ? 4 : 2;
     log[0] = 0;
     auto start = std::chrono::steady_clock::now();
-    int fd = bcc_func_load(handle, ProgType(spec.attach), fn,
+    int fd = bcc_func_load(handle, ProgramTypeOf(spec.attach), fn,
                            static_cast<const bpf_insn*>(bpf_function_start(handle, fn)),
                            static_cast<int>(bpf_function_size(handle, fn)),
                            bpf_module_license(handle), bpf_module_kern_version(handle), level,

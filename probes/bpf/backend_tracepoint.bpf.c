@@ -23,6 +23,53 @@ RAW_TRACEPOINT_PROBE(sched_process_free) {
   return 0;
 }
 
+/* close(2), at its entry, while fd still names the file: a socket goes
+ * with its file's last reference, a pipe with the last reference of the
+ * last of its files, and this backend has no inode free hook to see them
+ * go (their inodes are freed, and the addresses reused, then). A
+ * tracepoint of close's own, syscalls:sys_enter_close, so that no other
+ * system call pays for it. Files on file systems are not freed here (their
+ * inodes outlive the file), nor sockets and pipes still open when their
+ * process exits (the LRU map bounds those). */
+struct pt_sys_enter_close_ctx {
+  u64 common;
+  s32 nr;
+  u32 pad;
+  u64 fd;
+};
+
+#define PT_SOCKFS_MAGIC 0x534F434B
+#define PT_PIPEFS_MAGIC 0x50495045
+
+/* How many references the file has. */
+static __always_inline long pt_file_refs(struct file *file) {
+#if PT_HAS_FIELD(file, f_ref)
+  /* file_ref_t (6.13): 0 is one reference. */
+  return PT_READ(file, f_ref.refcnt.counter) + 1;
+#else
+  return PT_READ(file, f_count.counter);
+#endif
+}
+
+int pt_sys_enter_close(struct pt_sys_enter_close_ctx *ctx) {
+  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+  struct file *file = pt_fd_file(task, (long)(int)ctx->fd);
+  if (!file || pt_file_refs(file) != 1) return 0;
+  struct inode *inode = PT_READ(file, f_inode);
+  struct super_block *sb = inode ? PT_READ(inode, i_sb) : 0;
+  if (!sb) return 0;
+  unsigned long magic = PT_READ(sb, s_magic);
+  if (magic == PT_PIPEFS_MAGIC) {
+    /* A FIFO's inode is on its file system, not on pipefs. */
+    struct pipe_inode_info *pipe = PT_READ(inode, i_pipe);
+    if (!pipe || PT_READ(pipe, files) != 1) return 0;
+  } else if (magic != PT_SOCKFS_MAGIC) {
+    return 0;
+  }
+  pt_on_inode_free(ctx, inode);
+  return 0;
+}
+
 RAW_TRACEPOINT_PROBE(sys_exit) {
   long ret = (long)ctx->args[1];
   struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
@@ -601,8 +648,10 @@ int pt_sys_mkdir_resolved(struct bpf_raw_tracepoint_args *ctx) {
   long dirfd = at ? (long)(int)c.arg[0] : PT_AT_FDCWD;
   u64 path = at ? c.arg[1] : c.arg[0];
   u64 mode = at ? c.arg[2] : c.arg[1];
-  if (c.nr == PT_NR_mkdir || c.nr == PT_NR_mkdirat) mode |= 0040000; /* S_IFDIR */
-  else if (!(mode & 0170000)) mode |= 0100000; /* mknod's default: S_IFREG */
+  if (c.nr == PT_NR_mkdir || c.nr == PT_NR_mkdirat)
+    mode |= 0040000; /* S_IFDIR */
+  else if (!(mode & 0170000))
+    mode |= 0100000; /* mknod's default: S_IFREG */
   struct pt_resolution r;
   int found = pt_resolved(s, &r);
   if (!r.dir) {

@@ -26,8 +26,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -132,6 +133,43 @@ static int exchange(const char *a, const char *b) {
   return 0;
 }
 
+/* One line "DEV INO" per channel end into list. */
+static int list_end(FILE *list, int fd) {
+  struct stat st;
+  if (fstat(fd, &st) != 0) return fail("fstat");
+  fprintf(list, "%lu %lu\n", (unsigned long)st.st_dev, (unsigned long)st.st_ino);
+  return 0;
+}
+
+/* A byte each way through n socketpairs and n pipes, all closed again; and
+ * one socketpair and one pipe shared with a child that closes its copies
+ * (they stay open here) before they carry data. Every end's device and
+ * inode number go into the file at path. */
+static int channels(int n, const char *path) {
+  FILE *list = fopen(path, "w");
+  if (!list) return fail("fopen");
+  char byte = 'x';
+  for (int i = 0; i <= n; i++) {
+    int sv[2], pv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) return fail("socketpair");
+    if (pipe(pv) != 0) return fail("pipe");
+    if (i == n) {
+      /* The shared pair: the child's closes drop references, not the
+       * channels. */
+      pid_t child = fork();
+      if (child < 0) return fail("fork");
+      if (child == 0) _exit(close(sv[0]) || close(sv[1]) || close(pv[0]) || close(pv[1]));
+      int status;
+      if (waitpid(child, &status, 0) != child || status != 0) return fail("child");
+    }
+    if (write(sv[0], &byte, 1) != 1 || read(sv[1], &byte, 1) != 1) return fail("socket");
+    if (write(pv[1], &byte, 1) != 1 || read(pv[0], &byte, 1) != 1) return fail("pipe io");
+    if (list_end(list, sv[0]) || list_end(list, sv[1]) || list_end(list, pv[0])) return 1;
+    if (close(sv[0]) || close(sv[1]) || close(pv[0]) || close(pv[1])) return fail("close");
+  }
+  return fclose(list) == 0 ? 0 : fail("fclose");
+}
+
 int main(int argc, char **argv) {
   if (argc < 3) {
     fprintf(stderr, "usage: workload COMMAND ARG...\n");
@@ -154,6 +192,7 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "spin-writes") && argc == 4) return spin_writes(arg, atoi(argv[3]));
   if (!strcmp(cmd, "write-read") && argc == 4) return write_read(arg, atoi(argv[3]));
   if (!strcmp(cmd, "exchange") && argc == 4) return exchange(arg, argv[3]);
+  if (!strcmp(cmd, "channels") && argc == 4) return channels(atoi(arg), argv[3]);
   fprintf(stderr, "workload: unknown command %s\n", cmd);
   return 2;
 }
