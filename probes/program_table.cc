@@ -165,6 +165,9 @@ std::vector<ProgramSpec> SecurityPrograms(const std::string& prefix, AttachKind 
   }
   programs.push_back({prefix + mmap_hook, attach, target_prefix + mmap_hook, true});
   programs.push_back({prefix + free_hook, attach, target_prefix + free_hook, true});
+  // Completes what task_alloc, before the child's pid, left pending.
+  programs.push_back({"raw_tracepoint__sched_process_fork", AttachKind::kRawTracepoint,
+                      "sched_process_fork", true});
   AddRawTracepoints(&programs, false);
   return programs;
 }

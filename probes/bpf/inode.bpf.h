@@ -21,8 +21,8 @@ static __always_inline void pt_inode_refresh(struct pt_inode_state *st, struct i
 /* A new entity for inode; replaces state a freed inode at the same address
  * left. prov_flags: PT_PROV_HISTORY_UNKNOWN when the inode existed before
  * we saw it. */
-static __always_inline struct pt_inode_state *pt_inode_create(void *ctx, struct inode *inode,
-                                                              u64 prov_flags) {
+static __always_inline struct pt_inode_state *pt_inode_make(void *ctx, struct inode *inode,
+                                                            u64 prov_flags, int absent) {
   struct pt_path_scratch *s = pt_path_scratch();
   if (!s) return 0;
   struct pt_inode_state *fresh = &s->fresh_inode;
@@ -41,20 +41,31 @@ static __always_inline struct pt_inode_state *pt_inode_create(void *ctx, struct 
     PT_READ_INTO(fresh->sb_uuid, sb, s_uuid.b);
   }
   u64 key = (u64)inode;
-  if (pt_inodes.update(&key, fresh) != 0) {
+  if ((absent ? pt_inodes.insert(&key, fresh) : pt_inodes.update(&key, fresh)) != 0) {
+    /* Absent a moment ago: another CPU made it first, and its state is
+     * the inode's (two would be two nodes for one inode). */
+    struct pt_inode_state *made = absent ? pt_inodes.lookup(&key) : 0;
+    if (made && pt_inode_matches(made, inode)) return made;
     pt_count(PT_COUNTER_STATE_FULL);
     return 0;
   }
   return pt_inodes.lookup(&key);
 }
 
-/* The state of inode, made on first touch (history unknown). */
+static __always_inline struct pt_inode_state *pt_inode_create(void *ctx, struct inode *inode,
+                                                              u64 prov_flags) {
+  return pt_inode_make(ctx, inode, prov_flags, 0);
+}
+
+/* The state of inode, made on first touch (history unknown). Two tasks
+ * may touch a new inode at once (a pipe's reader and, in an io-wq
+ * worker, its writer): only one makes its state. */
 static __always_inline struct pt_inode_state *pt_inode_touch(void *ctx, struct inode *inode) {
   if (!inode) return 0;
   u64 key = (u64)inode;
   struct pt_inode_state *st = pt_inodes.lookup(&key);
   if (st && pt_inode_matches(st, inode)) return st;
-  return pt_inode_create(ctx, inode, PT_PROV_HISTORY_UNKNOWN);
+  return pt_inode_make(ctx, inode, PT_PROV_HISTORY_UNKNOWN, !st);
 }
 
 #ifdef PT_RESOLVE_NAMES

@@ -16,9 +16,11 @@ static __always_inline u32 pt_ipcns(struct task_struct *task) {
   return ipc ? pt_ns_inum(PT_MEMBER_PTR(ipc, ns)) : 0;
 }
 
+/* Made after a lookup found none: failing with an entry present, another
+ * CPU made it first, and its state is the object's. */
 static __always_inline struct pt_object_state *pt_object_put(u64 key,
                                                              struct pt_object_state *fresh) {
-  if (pt_objects.update(&key, fresh) != 0) {
+  if (pt_objects.insert(&key, fresh) != 0 && !pt_objects.lookup(&key)) {
     pt_count(PT_COUNTER_STATE_FULL);
     return 0;
   }

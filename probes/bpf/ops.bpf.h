@@ -73,7 +73,8 @@ static __always_inline struct pt_inode_state *pt_anon_object(struct file *file, 
   pt_prov_init(&fresh->prov, PT_NODE_ANON_INODE, PT_PROV_HISTORY_UNKNOWN);
   fresh->ino = PT_READ(inode, i_ino);
   fresh->sb = (u64)PT_READ(inode, i_sb);
-  if (pt_inodes.update(&key, fresh) != 0) {
+  /* Failing with an entry present: another CPU made it first. */
+  if (pt_inodes.insert(&key, fresh) != 0 && !pt_inodes.lookup(&key)) {
     pt_count(PT_COUNTER_STATE_FULL);
     return 0;
   }

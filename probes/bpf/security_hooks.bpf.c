@@ -29,6 +29,16 @@ PT_SECURITY_HOOK(task_alloc, struct task_struct *task, unsigned long clone_flags
   return 0;
 }
 
+/* fork's end, in the parent, once the child has its pid: the clone
+ * relation and the new process memory task_alloc left pending are made
+ * now, not at the child's first hook, so that a call naming the child by
+ * its pid (process_vm_writev, /proc/PID/mem, ptrace) finds it even while
+ * the child runs no hook at all (spinning on memory another writes). */
+RAW_TRACEPOINT_PROBE(sched_process_fork) {
+  pt_task_touch(ctx, (struct task_struct *)ctx->args[1]);
+  return 0;
+}
+
 PT_SECURITY_HOOK(task_free, struct task_struct *task) {
   pt_on_exit(ctx, task);
   pt_on_task_free(task);

@@ -11,8 +11,10 @@
 //  - for the controls, no path at all.
 // A mechanism this kernel or file system lacks (flows exits 77) is skipped
 // with flows' reason.
+#include <errno.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #include <fstream>
@@ -287,47 +289,16 @@ TEST_P(CoverageTest, SourceReachesSinkThroughTheMechanism) {
 }
 
 // No relation names a node the stream lacks, and the graph is acyclic but
-// through channels: pipes, sockets, message queues and anonymous inodes
-// have one version (provtrace(8), Nodes), so a channel used both ways, or a
-// connection joined by both of its ends, closes a cycle through its node.
+// through channels: pipes, sockets, message queues (SysV's and POSIX's)
+// and anonymous inodes have one version (provtrace(8), Nodes), so a
+// channel used both ways, or a connection joined by both of its ends,
+// closes a cycle through its node.
 TEST_F(CoverageGraphTest, IsWhole) {
   ASSERT_EQ(parse_error_, nullptr) << *parse_error_;
   EXPECT_TRUE(capture_->DanglingEndpoints().empty());
-  const std::set<std::string> channels = {"pipe", "socket", "msg_queue", "anon_inode"};
-  std::map<Key, std::vector<Key>> edges;
-  for (const Record* r : capture_->Relations()) {
-    Key from = {EndpointId(*r, "from"), EndpointVersion(*r, "from")};
-    Key to = {EndpointId(*r, "to"), EndpointVersion(*r, "to")};
-    const Record* f = capture_->Node(from.first, from.second);
-    const Record* t = capture_->Node(to.first, to.second);
-    if (f == nullptr || t == nullptr || channels.count(Str(*f, "type")) ||
-        channels.count(Str(*t, "type")))
-      continue;
-    edges[from].push_back(to);
-  }
-  // Depth first, iteratively: 1 on the stack, 2 done.
-  std::map<Key, int> state;
-  std::string cycle;
-  for (const auto& [start, unused] : edges) {
-    if (state[start] != 0) continue;
-    std::vector<std::pair<Key, size_t>> stack = {{start, 0}};
-    state[start] = 1;
-    while (!stack.empty() && cycle.empty()) {
-      auto& [node, next] = stack.back();
-      if (next == edges[node].size()) {
-        state[node] = 2;
-        stack.pop_back();
-        continue;
-      }
-      Key to = edges[node][next++];
-      if (state[to] == 1) {
-        cycle = std::to_string(to.first) + ":" + std::to_string(to.second);
-      } else if (state[to] == 0) {
-        state[to] = 1;
-        stack.push_back({to, 0});
-      }
-    }
-  }
+  const uint32_t mqueue_dev = MqueueDevice();
+  ASSERT_NE(mqueue_dev, 0u) << "cannot make a POSIX message queue: " << strerror(errno);
+  std::string cycle = capture_->CycleOutsideChannels(mqueue_dev);
   EXPECT_EQ(cycle, "") << "a cycle through no channel, at node " << cycle;
 }
 

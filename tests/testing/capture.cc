@@ -1,5 +1,11 @@
 #include "tests/testing/capture.h"
 
+#include <fcntl.h>
+#include <mqueue.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
 #include <functional>
 #include <set>
 #include <sstream>
@@ -172,6 +178,59 @@ bool Capture::Acyclic() const {
     if (!visit(k)) return false;
   }
   return true;
+}
+
+std::string Capture::CycleOutsideChannels(uint32_t mqueue_dev) const {
+  using Key = std::pair<uint64_t, uint32_t>;
+  static const std::set<std::string> kChannelTypes = {"pipe", "socket", "msg_queue", "anon_inode"};
+  auto channel = [&](const Record& node) {
+    std::string type = Str(node, "type");
+    return kChannelTypes.count(type) ||
+           (type == "file" && mqueue_dev != 0 && U64(node, "dev") == mqueue_dev);
+  };
+  std::map<Key, std::vector<Key>> edges;
+  for (const Record* r : Relations()) {
+    Key from = {EndpointId(*r, "from"), EndpointVersion(*r, "from")};
+    Key to = {EndpointId(*r, "to"), EndpointVersion(*r, "to")};
+    const Record* f = Node(from.first, from.second);
+    const Record* t = Node(to.first, to.second);
+    if (f == nullptr || t == nullptr || channel(*f) || channel(*t)) continue;
+    edges[from].push_back(to);
+  }
+  // Depth first, iteratively (a whole-system capture is deep): 1 on the
+  // stack, 2 done.
+  std::map<Key, int> state;
+  for (const auto& [start, unused] : edges) {
+    if (state[start] != 0) continue;
+    std::vector<std::pair<Key, size_t>> stack = {{start, 0}};
+    state[start] = 1;
+    while (!stack.empty()) {
+      auto& [node, next] = stack.back();
+      if (next == edges[node].size()) {
+        state[node] = 2;
+        stack.pop_back();
+        continue;
+      }
+      Key to = edges[node][next++];
+      if (state[to] == 1) return std::to_string(to.first) + ":" + std::to_string(to.second);
+      if (state[to] == 0) {
+        state[to] = 1;
+        stack.push_back({to, 0});
+      }
+    }
+  }
+  return "";
+}
+
+uint32_t MqueueDevice() {
+  std::string name = "/provtrace-test-" + std::to_string(getpid());
+  mqd_t queue = mq_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600, nullptr);
+  if (queue == static_cast<mqd_t>(-1)) return 0;
+  struct stat st;
+  uint32_t dev = fstat(queue, &st) == 0 ? (major(st.st_dev) << 20 | minor(st.st_dev)) : 0;
+  mq_close(queue);
+  mq_unlink(name.c_str());
+  return dev;
 }
 
 }  // namespace provtrace::testing

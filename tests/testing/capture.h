@@ -48,6 +48,12 @@ class Capture {
   std::vector<std::string> DanglingEndpoints() const;
   // True when the relations form a DAG over (id, version) pairs.
   bool Acyclic() const;
+  // A node ("id:version") on a cycle that passes through no channel, or "":
+  // channels (pipes, sockets, message queues, anonymous inodes, and POSIX
+  // queues: the files of device mqueue_dev) have one version, so one used
+  // both ways closes a cycle through its node (provtrace(8), Nodes); the
+  // graph is acyclic everywhere else.
+  std::string CycleOutsideChannels(uint32_t mqueue_dev) const;
 
  private:
   std::vector<std::unique_ptr<rapidjson::Document>> docs_;
@@ -60,6 +66,10 @@ std::string Str(const Record& r, const char* key);
 uint64_t U64(const Record& r, const char* key);
 uint64_t EndpointId(const Record& relation, const char* end);
 uint32_t EndpointVersion(const Record& relation, const char* end);
+
+// The mqueue file system's device as the kernel writes it (major << 20 |
+// minor), from a POSIX message queue made and removed; 0 if none can be.
+uint32_t MqueueDevice();
 
 }  // namespace provtrace::testing
 
