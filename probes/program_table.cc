@@ -133,7 +133,12 @@ void AddHandlers(std::vector<ProgramSpec>* programs, bool tracepoint) {
   for (const auto& [function, index] : kUringHandlers) {
     programs->push_back({function, AttachKind::kTailCall, "pt_sys_handlers", false, index});
   }
-  if (!tracepoint) return;
+  if (!tracepoint) {
+    // A read of /proc/PID/mem, which their hook sees before it reads.
+    programs->push_back(
+        {"pt_sys_proc_read", AttachKind::kTailCall, "pt_sys_handlers", true, PT_SYS_PROC_READ});
+    return;
+  }
   for (const auto& [function, index] : kTracepointHandlers) {
     programs->push_back({function, AttachKind::kTailCall, "pt_sys_handlers", true, index});
   }

@@ -51,6 +51,13 @@ RAW_TRACEPOINT_PROBE(sys_exit) {
   }
   u32 handler;
   switch (nr) {
+    case PT_NR_read:
+    case PT_NR_pread64:
+    case PT_NR_readv:
+    case PT_NR_preadv:
+    case PT_NR_preadv2: /* of /proc/PID/mem */
+      handler = PT_SYS_PROC_READ;
+      break;
     case PT_NR_vmsplice:
     case PT_NR_tee:
     case PT_NR_splice: /* a pipe's side reaches no hook */

@@ -364,6 +364,25 @@ int pt_sys_process_vm(struct bpf_raw_tracepoint_args *ctx) {
 
 /* ---- what a security hook left for its call's exit ---- */
 
+#ifdef PT_SHARED_AT_ENTRY
+/* read, pread64, readv, preadv, preadv2 of /proc/PID/mem: recorded by
+ * the hook (file_permission) before it read anything, and again now. The
+ * other memory may take what the read then gives while the call sleeps (a
+ * fault in the other process), so the version it has at the call's exit
+ * is the one read, as the tracepoint backend records it. */
+int pt_sys_proc_read(struct bpf_raw_tracepoint_args *ctx) {
+  struct pt_call c;
+  pt_call_get(ctx, &c);
+  if (c.ret <= 0) return 0;
+  struct file *file = pt_fd_file(c.task, (long)(int)c.arg[0]);
+  struct inode *inode = file ? PT_READ(file, f_inode) : 0;
+  if (!inode || !pt_is_proc_mem(file, inode)) return 0;
+  struct pt_actor a;
+  if (pt_actor_get(ctx, c.task, &a) == 0) pt_on_proc_mem(ctx, &a, file, 0, 0);
+  return 0;
+}
+#endif
+
 /* symlink (the new link, now there, and its name), getxattr,
  * removexattr: the operation a hook saw before it was done, now that it
  * succeeded. */

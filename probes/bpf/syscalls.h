@@ -57,6 +57,7 @@ enum pt_sys_handler {
   PT_SYS_URING_OPEN = 45,
   PT_SYS_URING_SPLICE = 46,
   PT_SYS_SOCKET_OP_DONE = 47, /* bind, connect, listen, after the address */
+  PT_SYS_PROC_READ = 48,      /* the security backends: a read's exit */
   PT_SYS_HANDLER_MAX
 };
 
