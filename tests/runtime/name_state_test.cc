@@ -154,7 +154,24 @@ class NameStateTest : public ::testing::Test {
     return {"/bin/sh", "-c", script};
   }
 
+  // Opens a session recording the held commands (their records go to
+  // recorder_) and attaches it.
+  void Record(const std::vector<uint32_t>& held) {
+    SessionOptions options;
+    options.self_tgid = static_cast<uint32_t>(getpid());
+    options.held_commands = held;
+    options.cache_root = testing::MakeTempDir() + "/cache";
+    Status opened = ProbeSession::Open(options, &session_);
+    ASSERT_TRUE(opened.ok()) << opened.ToString();
+    ASSERT_TRUE(
+        PerfTransport::Open(session_->events_map_fd(), 256, 1, &recorder_, &transport_).ok());
+    ASSERT_TRUE(session_->Attach().ok());
+  }
+
   std::string dir_;
+  std::unique_ptr<ProbeSession> session_;
+  Recorder recorder_;
+  std::unique_ptr<PerfTransport> transport_;
 };
 
 TEST_F(NameStateTest, ChurnOnATmpfsLeavesNoStateAndResolvesEveryName) {
@@ -165,18 +182,11 @@ TEST_F(NameStateTest, ChurnOnATmpfsLeavesNoStateAndResolvesEveryName) {
   std::optional<cli::HeldCommand> first, second;
   ASSERT_TRUE(cli::HeldCommand::Spawn(Churn(), &first).ok());
   ASSERT_TRUE(cli::HeldCommand::Spawn(Churn(), &second).ok());
-  SessionOptions options;
-  options.self_tgid = static_cast<uint32_t>(getpid());
-  options.held_commands = {static_cast<uint32_t>(first->pid()),
-                           static_cast<uint32_t>(second->pid())};
-  options.cache_root = testing::MakeTempDir() + "/cache";
-  std::unique_ptr<ProbeSession> session;
-  Status opened = ProbeSession::Open(options, &session);
-  ASSERT_TRUE(opened.ok()) << opened.ToString();
-  Recorder recorder;
-  std::unique_ptr<PerfTransport> transport;
-  ASSERT_TRUE(PerfTransport::Open(session->events_map_fd(), 256, 1, &recorder, &transport).ok());
-  ASSERT_TRUE(session->Attach().ok());
+  ASSERT_NO_FATAL_FAILURE(
+      Record({static_cast<uint32_t>(first->pid()), static_cast<uint32_t>(second->pid())}));
+  ProbeSession* session = session_.get();
+  PerfTransport* transport = transport_.get();
+  Recorder& recorder = recorder_;
   int inodes = session->MapFd("pt_inodes");
   int names = session->MapFd("pt_names");
   ASSERT_GE(inodes, 0);
@@ -234,17 +244,10 @@ TEST_F(NameStateTest, ClosedSocketsAndPipesLeaveNoState) {
   std::optional<cli::HeldCommand> command;
   ASSERT_TRUE(
       cli::HeldCommand::Spawn({testing::Workload(), "channels", "20", list}, &command).ok());
-  SessionOptions options;
-  options.self_tgid = static_cast<uint32_t>(getpid());
-  options.held_commands = {static_cast<uint32_t>(command->pid())};
-  options.cache_root = testing::MakeTempDir() + "/cache";
-  std::unique_ptr<ProbeSession> session;
-  Status opened = ProbeSession::Open(options, &session);
-  ASSERT_TRUE(opened.ok()) << opened.ToString();
-  Recorder recorder;
-  std::unique_ptr<PerfTransport> transport;
-  ASSERT_TRUE(PerfTransport::Open(session->events_map_fd(), 256, 1, &recorder, &transport).ok());
-  ASSERT_TRUE(session->Attach().ok());
+  ASSERT_NO_FATAL_FAILURE(Record({static_cast<uint32_t>(command->pid())}));
+  ProbeSession* session = session_.get();
+  PerfTransport* transport = transport_.get();
+  Recorder& recorder = recorder_;
   command->Release();
   int status = -1;
   std::string how;
