@@ -199,7 +199,7 @@ std::vector<ProgramSpec> ProgramsFor(Backend backend) {
            true},
       };
       AddRawTracepoints(&programs, true);
-      // Sockets' state goes with their last close (no inode free hook).
+      // Sockets' and pipes' state goes with their last close (no inode free hook).
       programs.push_back(
           {"pt_sys_enter_close", AttachKind::kTracepoint, "syscalls:sys_enter_close", false});
       return programs;
