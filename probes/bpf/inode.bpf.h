@@ -6,6 +6,21 @@ BPF_F_TABLE("lru_hash", u64, struct pt_inode_state, pt_inodes, PT_INODE_CAPACITY
 
 #define PT_MQUEUE_MAGIC 0x19800202
 
+/* pt_inodes' key: the inode's address mixed with its number and
+ * generation. An address alone is reused by the next inode the slab hands
+ * out, and a backend without an inode free hook (tracepoint) still holds
+ * the dead inode's state there: two tasks touching the new inode at once
+ * (a pipe's reader and its writer) would each replace that state, each
+ * with a node of its own. Under this key the new inode's state is absent,
+ * and only one insert can make it. Even: an anonymous object's key is odd
+ * (pt_anon_object). */
+static __always_inline u64 pt_inode_key(struct inode *inode) {
+  u64 ino = PT_READ(inode, i_ino);
+  u64 generation = PT_READ(inode, i_generation);
+  return ((u64)inode ^ (ino * 0x9e3779b97f4a7c15ULL) ^ (generation * 0xc2b2ae3d27d4eb4fULL)) &
+         ~1ULL;
+}
+
 static __always_inline int pt_inode_matches(struct pt_inode_state *st, struct inode *inode) {
   return st->ino == PT_READ(inode, i_ino) && st->sb == (u64)PT_READ(inode, i_sb) &&
          st->generation == PT_READ(inode, i_generation);
@@ -40,7 +55,7 @@ static __always_inline struct pt_inode_state *pt_inode_make(void *ctx, struct in
     fresh->dev = PT_READ(sb, s_dev);
     PT_READ_INTO(fresh->sb_uuid, sb, s_uuid.b);
   }
-  u64 key = (u64)inode;
+  u64 key = pt_inode_key(inode);
   if ((absent ? pt_inodes.insert(&key, fresh) : pt_inodes.update(&key, fresh)) != 0) {
     /* Absent a moment ago: another CPU made it first, and its state is
      * the inode's (two would be two nodes for one inode). */
@@ -58,11 +73,11 @@ static __always_inline struct pt_inode_state *pt_inode_create(void *ctx, struct 
 }
 
 /* The state of inode, made on first touch (history unknown). Two tasks
- * may touch a new inode at once (a pipe's reader and, in an io-wq
- * worker, its writer): only one makes its state. */
+ * may touch a new inode at once (a pipe's reader and its writer): only
+ * one makes its state. */
 static __always_inline struct pt_inode_state *pt_inode_touch(void *ctx, struct inode *inode) {
   if (!inode) return 0;
-  u64 key = (u64)inode;
+  u64 key = pt_inode_key(inode);
   struct pt_inode_state *st = pt_inodes.lookup(&key);
   if (st && pt_inode_matches(st, inode)) return st;
   return pt_inode_make(ctx, inode, PT_PROV_HISTORY_UNKNOWN, !st);

@@ -212,7 +212,7 @@ static __always_inline void pt_on_mmap(void *ctx, struct task_struct *task, stru
   pt_uses(ctx, shared ? PT_REL_MMAP : PT_REL_MMAP_PRIVATE, &ist->prov, inode, &a, prot, -1);
   if (shared) {
     u8 access = PT_SHARED_READ | (prot & PT_PROT_WRITE ? PT_SHARED_WRITE : 0);
-    u64 key = (u64)inode;
+    u64 key = pt_inode_key(inode);
     pt_shared_add(a.cst, PT_SHARED_INODE, key, addr, access);
   }
 }
@@ -241,7 +241,7 @@ static __always_inline void pt_on_perm_check(void *ctx, struct pt_actor *a, stru
 
 /* The inode is gone (freed, or its last link removed). */
 static __always_inline void pt_on_inode_free(void *ctx, struct inode *inode) {
-  u64 key = (u64)inode;
+  u64 key = pt_inode_key(inode);
   struct pt_inode_state *ist = pt_inodes.lookup(&key);
   if (!ist) return;
   pt_new_version(ctx, &ist->prov, inode, PT_OBJ_INODE, PT_REL_FREE);

@@ -84,9 +84,10 @@ int pt_sys_mmap(struct bpf_raw_tracepoint_args *ctx) {
 #else
   /* The mmap_file hook recorded it; where it is mapped, for munmap. */
   struct pt_actor a;
-  if (!shared || pt_actor_get(ctx, c.task, &a) != 0) return 0;
+  struct inode *inode = PT_READ(file, f_inode);
+  if (!shared || !inode || pt_actor_get(ctx, c.task, &a) != 0) return 0;
   u8 access = PT_SHARED_READ | (c.arg[2] & PT_PROT_WRITE ? PT_SHARED_WRITE : 0);
-  pt_shared_add(a.cst, PT_SHARED_INODE, (u64)PT_READ(file, f_inode), (u64)c.ret, access);
+  pt_shared_add(a.cst, PT_SHARED_INODE, pt_inode_key(inode), (u64)c.ret, access);
 #endif
   pt_handler_done(ctx);
   return 0;
