@@ -15,10 +15,14 @@ BPF_F_TABLE("lru_hash", u64, struct pt_inode_state, pt_inodes, PT_INODE_CAPACITY
  * and only one insert can make it. Even: an anonymous object's key is odd
  * (pt_anon_object). */
 static __always_inline u64 pt_inode_key(struct inode *inode) {
+  /* A hook's BTF-typed argument (lsm, fentry) takes no arithmetic: the
+   * verifier refuses it. Read back from the stack, its value is a plain
+   * number. */
+  u64 pointer = (u64)inode, address = 0;
+  bpf_probe_read_kernel(&address, sizeof(address), &pointer);
   u64 ino = PT_READ(inode, i_ino);
   u64 generation = PT_READ(inode, i_generation);
-  return ((u64)inode ^ (ino * 0x9e3779b97f4a7c15ULL) ^ (generation * 0xc2b2ae3d27d4eb4fULL)) &
-         ~1ULL;
+  return (address ^ (ino * 0x9e3779b97f4a7c15ULL) ^ (generation * 0xc2b2ae3d27d4eb4fULL)) & ~1ULL;
 }
 
 static __always_inline int pt_inode_matches(struct pt_inode_state *st, struct inode *inode) {
