@@ -237,6 +237,8 @@ std::string ProgramText(Backend backend, const ProgramOptions& options) {
   // Only the tracepoint backend sees paths instead of objects.
   if (backend == Backend::kTracepoint) {
     text += "#define PT_RESOLVE_NAMES 1\n";
+    // Nor is an inode's end seen (inode.bpf.h, pt_inode_key).
+    text += "#define PT_NO_INODE_FREE_HOOK 1\n";
   } else {
     // sh_read at sys_enter, before the security hooks (memory.bpf.h).
     text += "#define PT_SHARED_AT_ENTRY 1\n";

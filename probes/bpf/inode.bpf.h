@@ -6,23 +6,25 @@ BPF_F_TABLE("lru_hash", u64, struct pt_inode_state, pt_inodes, PT_INODE_CAPACITY
 
 #define PT_MQUEUE_MAGIC 0x19800202
 
-/* pt_inodes' key: the inode's address mixed with its number and
- * generation. An address alone is reused by the next inode the slab hands
- * out, and a backend without an inode free hook (tracepoint) still holds
- * the dead inode's state there: two tasks touching the new inode at once
- * (a pipe's reader and its writer) would each replace that state, each
- * with a node of its own. Under this key the new inode's state is absent,
- * and only one insert can make it. Even: an anonymous object's key is odd
- * (pt_anon_object). */
+/* pt_inodes' key. A backend with an inode free hook (lsm, fentry, kprobe)
+ * deletes an inode's state when the inode goes, so its address is key
+ * enough; there, too, a hook's BTF-typed argument takes no arithmetic.
+ * Without the hook (tracepoint) a dead inode's state stays under its
+ * address, and the slab gives that address to the next inode: two tasks
+ * touching the new inode at once (a pipe's reader and its writer) would
+ * each replace that state, each with a node of its own. So there the
+ * address is mixed with the inode's number and generation: the new
+ * inode's state is absent, and only one insert can make it. Even: an
+ * anonymous object's key is odd (pt_anon_object). */
 static __always_inline u64 pt_inode_key(struct inode *inode) {
-  /* A hook's BTF-typed argument (lsm, fentry) takes no arithmetic: the
-   * verifier refuses it. Read back from the stack, its value is a plain
-   * number. */
-  u64 pointer = (u64)inode, address = 0;
-  bpf_probe_read_kernel(&address, sizeof(address), &pointer);
+#ifdef PT_NO_INODE_FREE_HOOK
   u64 ino = PT_READ(inode, i_ino);
   u64 generation = PT_READ(inode, i_generation);
-  return (address ^ (ino * 0x9e3779b97f4a7c15ULL) ^ (generation * 0xc2b2ae3d27d4eb4fULL)) & ~1ULL;
+  return ((u64)inode ^ (ino * 0x9e3779b97f4a7c15ULL) ^ (generation * 0xc2b2ae3d27d4eb4fULL)) &
+         ~1ULL;
+#else
+  return (u64)inode;
+#endif
 }
 
 static __always_inline int pt_inode_matches(struct pt_inode_state *st, struct inode *inode) {
