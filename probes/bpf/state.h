@@ -145,9 +145,9 @@ struct pt_endpoint {
   struct pt_node_ref ref;
 };
 
-/* pt_inodes: keyed by the inode's address mixed with its number and
- * generation (pt_inode_key), checked against the inode's number,
- * generation and superblock for backends without a free hook. */
+/* pt_inodes: keyed by the inode's address (pt_inode_key: mixed with its
+ * number and generation in the backend without an inode free hook), and
+ * checked against the inode's number, generation and superblock there. */
 struct pt_inode_state {
   struct pt_prov prov; /* first: the state is found from its prov */
   __u64 ino;
